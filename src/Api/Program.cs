@@ -1,1 +1,50 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Mediation;
+using Mediation.Api.Apis;
+using Mediation.Api.Identity;
+using Mediation.Api.Problems;
+using Mediation.Silo.Hosting;
+using Microsoft.AspNetCore.Authentication;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The embedded default: one process hosting a silo (SQLite under MEDIATION_DATA_DIR) and the HTTP edge.
+builder.AddMediationSilo();
+
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<MediationExceptionHandler>();
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    MediationJson.Configure(o.SerializerOptions);
+    // Missing or null required fields are malformed input, not defaults.
+    o.SerializerOptions.RespectNullableAnnotations = true;
+    o.SerializerOptions.RespectRequiredConstructorParameters = true;
+});
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024);
+builder.Services.AddAuthentication(DevelopmentIdentityHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, DevelopmentIdentityHandler>(DevelopmentIdentityHandler.SchemeName, null);
+builder.Services.AddAuthorization();
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseIdempotencyBuffering();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi();
+app.MapHealthChecks("/health");
+app.MapOrdersApi();
+app.MapDisputesApi();
+app.MapPartiesApi();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+    app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",
+        string.Join(", ", app.Urls), MediationSiloOptions.From(app.Configuration).DataDirectory));
+
+app.Run();
+
+public partial class Program;

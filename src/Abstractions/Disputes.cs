@@ -1,0 +1,103 @@
+namespace Mediation;
+
+/// <summary>
+/// One entry of a dispute's timeline. Flat on purpose: the JSON a client sees is
+/// <c>disputeId, seq, type, authorId, at</c> plus the fields its type uses.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DisputeEvent")]
+public sealed record DisputeEvent(
+    [property: Id(0)] string DisputeId,
+    [property: Id(1)] long Seq,
+    [property: Id(2)] DisputeEventType Type,
+    [property: Id(3)] string AuthorId,
+    [property: Id(4)] DateTimeOffset At)
+{
+    /// <summary>Message text, or the consumer's description on <c>Opened</c>.</summary>
+    [Id(5)] public string? Text { get; init; }
+    [Id(6)] public Remedy? Remedy { get; init; }
+    [Id(7)] public decimal? Amount { get; init; }
+    /// <summary>The state entered, on <c>StateChanged</c>.</summary>
+    [Id(8)] public DisputeState? State { get; init; }
+    /// <summary>The offer answered, on <c>OfferAccepted</c> / <c>OfferRejected</c>.</summary>
+    [Id(9)] public long? OfferSeq { get; init; }
+    /// <summary>Why a state changed (e.g. <c>merchant did not answer within 24h</c>).</summary>
+    [Id(10)] public string? Reason { get; init; }
+    [Id(11)] public DisputeCategory? Category { get; init; }
+    [Id(12)] public string? OrderId { get; init; }
+    [Id(13)] public string? AuthorRole { get; init; }
+}
+
+/// <summary>The deadlines a dispute is running against; null when not (or no longer) relevant.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DisputeDeadlines")]
+public sealed record DisputeDeadlines(
+    [property: Id(0)] DateTimeOffset? MerchantRespondBy,
+    [property: Id(1)] DateTimeOffset? NegotiationEndsAt,
+    [property: Id(2)] DateTimeOffset? ExpiresAt,
+    [property: Id(3)] DateTimeOffset? RemedyDueBy)
+{
+    public static readonly DisputeDeadlines None = new(null, null, null, null);
+}
+
+[GenerateSerializer, Immutable, Alias("Mediation.OpenOffer")]
+public sealed record OpenOffer(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] string AuthorId,
+    [property: Id(2)] Role AuthorRole,
+    [property: Id(3)] Remedy Remedy,
+    [property: Id(4)] decimal Amount);
+
+/// <summary>A dispute as one caller sees it, with what that caller may do now.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DisputeView")]
+public sealed record DisputeView(
+    [property: Id(0)] string DisputeId,
+    [property: Id(1)] DisputeState State,
+    [property: Id(2)] string ConsumerId,
+    [property: Id(3)] string MerchantId,
+    [property: Id(4)] Order Order,
+    [property: Id(5)] DisputeCategory Category,
+    [property: Id(6)] Remedy RequestedRemedy,
+    [property: Id(7)] decimal ClaimedAmount,
+    [property: Id(8)] string Description,
+    [property: Id(9)] DateTimeOffset OpenedAt,
+    [property: Id(10)] DisputeDeadlines Deadlines,
+    [property: Id(11)] OpenOffer? OpenOffer,
+    [property: Id(12)] OpenOffer? SettledWith,
+    [property: Id(13)] long LastSeq,
+    [property: Id(14)] IReadOnlyList<DisputeAction> AllowedActions,
+    [property: Id(15)] bool RemedyConfirmed,
+    [property: Id(16)] bool RemedyOverdue);
+
+/// <summary>A line in a merchant's or consumer's list of disputes.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DisputeSummary")]
+public sealed record DisputeSummary(
+    [property: Id(0)] string DisputeId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] string ConsumerId,
+    [property: Id(3)] string MerchantId,
+    [property: Id(4)] DisputeState State,
+    [property: Id(5)] DisputeCategory Category,
+    [property: Id(6)] DateTimeOffset OpenedAt,
+    [property: Id(7)] DateTimeOffset UpdatedAt,
+    /// <summary>The next deadline this dispute is running against, and which one it is.</summary>
+    [property: Id(8)] DateTimeOffset? NextDeadline,
+    [property: Id(9)] string? NextDeadlineKind,
+    [property: Id(10)] long LastSeq,
+    [property: Id(11)] DateTimeOffset? MerchantFirstRespondedAt,
+    [property: Id(12)] bool RemedyOverdue);
+
+/// <summary>Running figures a merchant or consumer grain keeps over its disputes.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.PartyFigures")]
+public sealed record PartyFigures(
+    [property: Id(0)] int Opened,
+    [property: Id(1)] int Open,
+    [property: Id(2)] int SettledByParties,
+    [property: Id(3)] int Escalated,
+    [property: Id(4)] int Withdrawn,
+    [property: Id(5)] int Expired,
+    [property: Id(6)] TimeSpan? MedianTimeToFirstResponse);
+
+[GenerateSerializer, Immutable, Alias("Mediation.PartyDisputes")]
+public sealed record PartyDisputes(
+    [property: Id(0)] string PartyId,
+    [property: Id(1)] IReadOnlyList<DisputeSummary> Disputes,
+    [property: Id(2)] PartyFigures Figures);

@@ -1,0 +1,77 @@
+namespace Mediation;
+
+/// <summary>What the consumer complains about; the classification regulators report by.</summary>
+public enum DisputeCategory
+{
+    Quality,
+    Defect,
+    Counterfeit,
+    DamagedInTransport,
+    NotAsDescribed,
+    NotDelivered,
+    PriceOrFee,
+    Service,
+}
+
+/// <summary>What would put things right. Proposed and accepted, never imposed without a ruling.</summary>
+public enum Remedy
+{
+    FullRefund,
+    PartialRefund,
+    ReturnAndRefund,
+    Exchange,
+    Repair,
+    Compensation,
+    ReturnShippingCompensation,
+}
+
+public enum DisputeState
+{
+    Opened,
+    AwaitingMerchant,
+    Negotiating,
+    Settled,
+    Escalated,
+    Withdrawn,
+    Expired,
+}
+
+/// <summary>Who is calling, as the edge authenticated them.</summary>
+public enum Role
+{
+    Consumer,
+    Merchant,
+    Mediator,
+    Regulator,
+    Ops,
+}
+
+/// <summary>What a party may ask the dispute to do; the state machine answers which are allowed.</summary>
+public enum DisputeAction
+{
+    SendMessage,
+    MakeOffer,
+    AcceptOffer,
+    RejectOffer,
+    Withdraw,
+    Escalate,
+    ConfirmRemedy,
+}
+
+public enum DisputeEventType
+{
+    Opened,
+    Message,
+    Offer,
+    OfferAccepted,
+    OfferRejected,
+    StateChanged,
+    RemedyConfirmed,
+    RemedyOverdue,
+}
+
+public static class DisputeStates
+{
+    public static bool IsOpen(this DisputeState state) =>
+        state is DisputeState.AwaitingMerchant or DisputeState.Negotiating;
+}

@@ -1,0 +1,97 @@
+namespace Mediation;
+
+/// <summary>A paid order, keyed by its order id. Holds the one open dispute it may have.</summary>
+[Alias("Mediation.IOrderGrain")]
+public interface IOrderGrain : IGrainWithStringKey
+{
+    /// <summary>Stores the order; the same order again is accepted, a different one under the same id is refused.</summary>
+    [Alias("Submit")]
+    Task<(Order Order, bool Created)> SubmitAsync(Order order);
+
+    [Alias("Get")]
+    Task<Order> GetAsync(Caller caller);
+
+    /// <summary>Opens a dispute on this order, or returns the open one.</summary>
+    [Alias("OpenDispute")]
+    Task<OpenDisputeResult> OpenDisputeAsync(Caller caller, OpenDisputeRequest request);
+}
+
+/// <summary>One dispute: its negotiation state, its deadlines, and the sequence of its timeline.</summary>
+[Alias("Mediation.IDisputeGrain")]
+public interface IDisputeGrain : IGrainWithStringKey
+{
+    /// <summary>Called by the order grain only; idempotent.</summary>
+    [Alias("Open")]
+    Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer);
+
+    [Alias("Get")]
+    Task<DisputeView> GetAsync(Caller caller);
+
+    [Alias("SendMessage")]
+    Task<DisputeEvent> SendMessageAsync(Caller caller, string text);
+
+    [Alias("MakeOffer")]
+    Task<DisputeEvent> MakeOfferAsync(Caller caller, Remedy remedy, decimal amount);
+
+    [Alias("AcceptOffer")]
+    Task<DisputeEvent> AcceptOfferAsync(Caller caller, long offerSeq);
+
+    [Alias("RejectOffer")]
+    Task<DisputeEvent> RejectOfferAsync(Caller caller, long offerSeq);
+
+    [Alias("Withdraw")]
+    Task<DisputeEvent> WithdrawAsync(Caller caller);
+
+    [Alias("Escalate")]
+    Task<DisputeEvent> EscalateAsync(Caller caller);
+
+    /// <summary>The consumer confirms the settled remedy was carried out.</summary>
+    [Alias("ConfirmRemedy")]
+    Task<DisputeEvent> ConfirmRemedyAsync(Caller caller);
+
+    /// <summary>The timeline after <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/> events.</summary>
+    [Alias("GetEvents")]
+    Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit);
+}
+
+/// <summary>A party's index of its disputes and its running figures.</summary>
+[Alias("Mediation.IDisputeIndex")]
+public interface IDisputeIndex
+{
+    /// <summary>Records the latest summary of one of this party's disputes.</summary>
+    [Alias("Track")]
+    Task TrackAsync(DisputeSummary summary);
+
+    [Alias("List")]
+    Task<PartyDisputes> ListAsync(Caller caller);
+}
+
+[Alias("Mediation.IMerchantGrain")]
+public interface IMerchantGrain : IDisputeIndex, IGrainWithStringKey;
+
+[Alias("Mediation.IConsumerGrain")]
+public interface IConsumerGrain : IDisputeIndex, IGrainWithStringKey;
+
+/// <summary>The first answer given to a POST carrying an <c>Idempotency-Key</c>.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.IdempotentResponse")]
+public sealed record IdempotentResponse(
+    [property: Id(0)] string RequestHash,
+    [property: Id(1)] int StatusCode,
+    [property: Id(2)] string? Body,
+    [property: Id(3)] bool Completed);
+
+/// <summary>Keyed by caller and Idempotency-Key: remembers the first request and its answer.</summary>
+[Alias("Mediation.IIdempotencyGrain")]
+public interface IIdempotencyGrain : IGrainWithStringKey
+{
+    /// <summary>Claims the key for a request; returns the earlier record if there is one.</summary>
+    [Alias("Begin")]
+    Task<IdempotentResponse?> BeginAsync(string requestHash);
+
+    [Alias("Complete")]
+    Task CompleteAsync(int statusCode, string? body);
+
+    /// <summary>Releases a claim whose request failed without an answer worth keeping (5xx).</summary>
+    [Alias("Abandon")]
+    Task AbandonAsync();
+}

@@ -1,0 +1,88 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Mediation.Api.Identity;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Mediation.Api.Apis;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on POSTs, as payment APIs have it: a retry with the same key gets the first answer and
+/// creates nothing; the same key with a different request is refused. Keys are per caller and kept by a grain.
+/// </summary>
+public sealed class IdempotencyFilter(IGrainFactory grains, IOptions<JsonOptions> json) : IEndpointFilter
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    private const int MaxKeyLength = 255;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = http.Request.Headers[Header].ToString();
+        if (key.Length == 0) return await next(context);
+        if (key.Length > MaxKeyLength || key.Any(char.IsControl))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: $"{Header} must be 1 to {MaxKeyLength} printable characters");
+
+        var caller = http.User.ToCaller();
+        var grain = grains.GetGrain<IIdempotencyGrain>($"{caller.Role}/{caller.UserId}/{key}");
+        var hash = await RequestHashAsync(http.Request);
+        var earlier = await grain.BeginAsync(hash);
+        if (earlier is not null)
+        {
+            if (earlier.RequestHash != hash)
+                return TypedResults.Problem(statusCode: 422, title: "Idempotency-Key reused",
+                    detail: $"this {Header} was already used for a different request");
+            if (!earlier.Completed)
+                return TypedResults.Problem(statusCode: 409, title: "Request in progress",
+                    detail: $"a request with this {Header} is still being processed; retry shortly");
+            http.Response.Headers[ReplayedHeader] = "true";
+            return Results.Content(earlier.Body ?? "", "application/json", Encoding.UTF8, earlier.StatusCode);
+        }
+
+        object? result;
+        try
+        {
+            result = await next(context);
+        }
+        catch
+        {
+            // A refused request changed nothing; the key stays free for a corrected retry.
+            await grain.AbandonAsync();
+            throw;
+        }
+
+        if (result is IStatusCodeHttpResult { StatusCode: < 300 and >= 200 } ok)
+        {
+            var body = result is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions) : null;
+            await grain.CompleteAsync(ok.StatusCode!.Value, body);
+        }
+        else
+        {
+            await grain.AbandonAsync();
+        }
+        return result;
+    }
+
+    private static async Task<string> RequestHashAsync(HttpRequest request)
+    {
+        // The body was buffered by the middleware below so that it can be read again after binding.
+        request.Body.Position = 0;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var path = Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n");
+        return Convert.ToHexString(SHA256.HashData([.. path, .. buffer.ToArray()]));
+    }
+}
+
+public static class IdempotencyBuffering
+{
+    /// <summary>Lets <see cref="IdempotencyFilter"/> hash the raw body of requests that carry a key.</summary>
+    public static IApplicationBuilder UseIdempotencyBuffering(this IApplicationBuilder app) => app.Use((context, next) =>
+    {
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Headers.ContainsKey(IdempotencyFilter.Header))
+            context.Request.EnableBuffering();
+        return next(context);
+    });
+}

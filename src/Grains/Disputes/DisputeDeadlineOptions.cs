@@ -1,0 +1,22 @@
+namespace Mediation.Grains.Disputes;
+
+/// <summary>The clocks of a dispute. Bound from configuration section <c>Mediation:Deadlines</c>.</summary>
+public sealed class DisputeDeadlineOptions
+{
+    public const string Section = "Mediation:Deadlines";
+
+    /// <summary>The merchant must answer within this; past it the dispute escalates by itself.</summary>
+    public TimeSpan FirstResponse { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>The parties negotiate alone this long before either may escalate.</summary>
+    public TimeSpan NegotiationWindow { get; set; } = TimeSpan.FromHours(72);
+
+    /// <summary>An open dispute nobody settles or escalates expires this long after it opened.</summary>
+    public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>A settled remedy not confirmed as carried out within this is flagged.</summary>
+    public TimeSpan RemedyConfirmation { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often a pending deadline reminder re-fires if a tick was missed (Orleans' minimum is one minute).</summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromHours(1);
+}

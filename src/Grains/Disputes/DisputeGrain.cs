@@ -1,0 +1,330 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Mediation.Grains.Disputes;
+
+/// <summary>
+/// One dispute. Every change follows the same path: ask the state machine, append the resulting events to the
+/// log (durable), fold them into the record, write the record if the state moved, re-arm the deadline reminder,
+/// update the parties' indexes, and answer with the event.
+/// </summary>
+public sealed class DisputeGrain(
+    [PersistentState("dispute", MediationStorage.Name)] IPersistentState<DisputeRecord> record,
+    IDisputeEventLog log,
+    IOptions<DisputeDeadlineOptions> clockOptions,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    ILogger<DisputeGrain> logger) : Grain, IDisputeGrain, IRemindable
+{
+    public const int MaxMessageLength = 2000;
+    public const int MaxDescriptionLength = 4000;
+    private const string DeadlineReminder = "deadline";
+    private const string SystemAuthor = "system";
+
+    private readonly DisputeDeadlineOptions _clocks = clockOptions.Value;
+    private DisputeRecord State => record.State;
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (!State.Exists) return;
+        // The record is a snapshot; anything committed to the log after it is folded back in.
+        var snapshotState = State.State;
+        var replayed = 0;
+        while (true)
+        {
+            var later = await log.ReadAsync(State.DisputeId, State.AppliedSeq, 500, cancellationToken);
+            foreach (var e in later) State.Apply(e, _clocks);
+            replayed += later.Count;
+            if (later.Count < 500) break;
+        }
+        if (State.State != snapshotState)
+        {
+            // A state change whose snapshot was not written: write it now and re-arm its deadline.
+            await record.WriteStateAsync(cancellationToken);
+            await ArmDeadlineReminderAsync();
+        }
+    }
+
+    public async Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer)
+    {
+        if (State.AppliedSeq > 0) return View(Role.Consumer);
+
+        var now = Now;
+        State.DisputeId = this.GetPrimaryKeyString();
+        State.Order = order;
+        State.Request = request;
+        State.ConsumerId = order.ConsumerId;
+        State.MerchantId = order.MerchantId;
+        State.OpenedAt = now;
+        State.Deadlines = new DisputeDeadlines(
+            MerchantRespondBy: now + _clocks.FirstResponse,
+            NegotiationEndsAt: now + _clocks.NegotiationWindow,
+            ExpiresAt: now + _clocks.Expiry,
+            RemedyDueBy: null);
+        // The opening facts are written before the first event, so a replay always has them.
+        await record.WriteStateAsync();
+
+        var opened = NewEvent(DisputeEventType.Opened, consumer.UserId, "consumer") with
+        {
+            OrderId = order.OrderId,
+            Category = request.Category,
+            Remedy = request.RequestedRemedy,
+            Amount = request.ClaimedAmount,
+            Text = request.Description,
+            State = DisputeState.AwaitingMerchant,
+        };
+        await CommitAsync([opened], forceWrite: true);
+        return View(Role.Consumer);
+    }
+
+    public Task<DisputeView> GetAsync(Caller caller) => Task.FromResult(View(Authorize(caller)));
+
+    public async Task<DisputeEvent> SendMessageAsync(Caller caller, string text)
+    {
+        var role = Require(caller, DisputeAction.SendMessage);
+        text = ValidText(text, MaxMessageLength, "message");
+        var message = NewEvent(DisputeEventType.Message, caller) with { Text = text };
+        return await ActAsync(role, DisputeAction.SendMessage, message);
+    }
+
+    public async Task<DisputeEvent> MakeOfferAsync(Caller caller, Remedy remedy, decimal amount)
+    {
+        var role = Require(caller, DisputeAction.MakeOffer);
+        if (!Enum.IsDefined(remedy)) throw MediationException.Invalid($"unknown remedy {remedy}");
+        ValidAmount(amount, "offer amount");
+        var offer = NewEvent(DisputeEventType.Offer, caller) with { Remedy = remedy, Amount = amount };
+        return await ActAsync(role, DisputeAction.MakeOffer, offer);
+    }
+
+    public async Task<DisputeEvent> AcceptOfferAsync(Caller caller, long offerSeq)
+    {
+        var role = Require(caller, DisputeAction.AcceptOffer);
+        var offer = RequireOpenOffer(offerSeq);
+        var accepted = NewEvent(DisputeEventType.OfferAccepted, caller) with
+        {
+            OfferSeq = offer.Seq, Remedy = offer.Remedy, Amount = offer.Amount,
+        };
+        return await ActAsync(role, DisputeAction.AcceptOffer, accepted, "the parties agreed on an offer");
+    }
+
+    public async Task<DisputeEvent> RejectOfferAsync(Caller caller, long offerSeq)
+    {
+        var role = Require(caller, DisputeAction.RejectOffer);
+        var offer = RequireOpenOffer(offerSeq);
+        var rejected = NewEvent(DisputeEventType.OfferRejected, caller) with
+        {
+            OfferSeq = offer.Seq, Remedy = offer.Remedy, Amount = offer.Amount,
+        };
+        return await ActAsync(role, DisputeAction.RejectOffer, rejected);
+    }
+
+    public async Task<DisputeEvent> WithdrawAsync(Caller caller)
+    {
+        var role = Require(caller, DisputeAction.Withdraw);
+        var changed = NewEvent(DisputeEventType.StateChanged, caller) with
+        {
+            State = DisputeState.Withdrawn, Reason = "the consumer withdrew the dispute",
+        };
+        await CommitAsync([changed]);
+        return changed;
+    }
+
+    public async Task<DisputeEvent> EscalateAsync(Caller caller)
+    {
+        var role = Require(caller, DisputeAction.Escalate);
+        var changed = NewEvent(DisputeEventType.StateChanged, caller) with
+        {
+            State = DisputeState.Escalated, Reason = $"the {RoleName(role)} escalated to mediation",
+        };
+        await CommitAsync([changed]);
+        return changed;
+    }
+
+    public async Task<DisputeEvent> ConfirmRemedyAsync(Caller caller)
+    {
+        Require(caller, DisputeAction.ConfirmRemedy);
+        var confirmed = NewEvent(DisputeEventType.RemedyConfirmed, caller);
+        await CommitAsync([confirmed], forceWrite: true);
+        return confirmed;
+    }
+
+    public async Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit)
+    {
+        Authorize(caller);
+        if (afterSeq < 0) throw MediationException.Invalid("afterSeq must be zero or positive");
+        if (limit is < 1 or > 1000) throw MediationException.Invalid("limit must be between 1 and 1000");
+        if (afterSeq >= State.AppliedSeq) return [];
+        return await log.ReadAsync(State.DisputeId, afterSeq, limit);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DeadlineReminder || !State.Exists) return;
+        var outcome = DisputeStateMachine.DueOutcome(State.Facts(Now));
+        if (outcome is null)
+        {
+            await ArmDeadlineReminderAsync();
+            return;
+        }
+        var e = NewEvent(outcome.Type, SystemAuthor, SystemAuthor) with { State = outcome.State, Reason = outcome.Reason };
+        logger.LogInformation("Dispute {DisputeId}: {Reason}", State.DisputeId, outcome.Reason);
+        await CommitAsync([e], forceWrite: true);
+    }
+
+    /// <summary>Applies an allowed action's event and the state change it brings, if any.</summary>
+    private async Task<DisputeEvent> ActAsync(Role role, DisputeAction action, DisputeEvent e, string? reason = null)
+    {
+        var next = DisputeStateMachine.NextState(State.Facts(e.At), role, action);
+        if (next is null)
+        {
+            await CommitAsync([e]);
+            return e;
+        }
+        var changed = NewEvent(DisputeEventType.StateChanged, e.AuthorId, e.AuthorRole!, seqOffset: 1) with
+        {
+            State = next, Reason = reason ?? $"the {RoleName(role)} answered",
+        };
+        await CommitAsync([e, changed]);
+        return e;
+    }
+
+    private async Task CommitAsync(IReadOnlyList<DisputeEvent> events, bool forceWrite = false)
+    {
+        var before = State.State;
+        try
+        {
+            await log.AppendAsync(events);
+        }
+        catch
+        {
+            // Whether or not the append landed, reload from the log before taking the next sequence number.
+            DeactivateOnIdle();
+            throw;
+        }
+        foreach (var e in events) State.Apply(e, _clocks);
+
+        var stateMoved = State.State != before;
+        if (stateMoved || forceWrite)
+        {
+            try
+            {
+                await record.WriteStateAsync();
+                await ArmDeadlineReminderAsync();
+            }
+            catch (Exception ex)
+            {
+                // The events are committed, so the answer stands; the snapshot and reminder catch up on reactivation.
+                logger.LogWarning(ex, "Dispute {DisputeId}: snapshot after seq {Seq} not written", State.DisputeId, State.AppliedSeq);
+                DeactivateOnIdle();
+            }
+        }
+        await TrackAsync();
+    }
+
+    private async Task TrackAsync()
+    {
+        var summary = Summary();
+        try
+        {
+            await Task.WhenAll(
+                GrainFactory.GetGrain<IMerchantGrain>(State.MerchantId).TrackAsync(summary),
+                GrainFactory.GetGrain<IConsumerGrain>(State.ConsumerId).TrackAsync(summary));
+        }
+        catch (Exception ex)
+        {
+            // An index that missed a message catches up with the next event; the dispute itself is intact.
+            logger.LogWarning(ex, "Dispute {DisputeId}: party index not updated", State.DisputeId);
+        }
+    }
+
+    private async Task ArmDeadlineReminderAsync()
+    {
+        var next = DisputeStateMachine.NextDeadline(State.Facts(Now));
+        if (next is null)
+        {
+            var existing = await this.GetReminder(DeadlineReminder);
+            if (existing is not null) await this.UnregisterReminder(existing);
+            return;
+        }
+        var due = next.Value.At - Now;
+        if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+        await this.RegisterOrUpdateReminder(DeadlineReminder, due, _clocks.ReminderPeriod);
+    }
+
+    private Role Authorize(Caller caller)
+    {
+        if (!State.Exists) throw MediationException.NotFound($"dispute {this.GetPrimaryKeyString()} does not exist");
+        return State.RoleOf(caller) ?? throw MediationException.Forbidden($"{caller} is not a party to dispute {State.DisputeId}");
+    }
+
+    private Role Require(Caller caller, DisputeAction action)
+    {
+        var role = Authorize(caller);
+        var refusal = DisputeStateMachine.Refusal(State.Facts(Now), role, action);
+        if (refusal is not null) throw MediationException.Conflict(refusal);
+        return role;
+    }
+
+    private OpenOffer RequireOpenOffer(long offerSeq)
+    {
+        var open = State.OpenOffer!;
+        if (offerSeq != open.Seq)
+            throw offerSeq < 1 || offerSeq > State.AppliedSeq
+                ? MediationException.NotFound($"dispute {State.DisputeId} has no event {offerSeq}")
+                : MediationException.Conflict($"event {offerSeq} is not the open offer; the open offer is {open.Seq}");
+        return open;
+    }
+
+    private void ValidAmount(decimal amount, string what)
+    {
+        if (amount < 0) throw MediationException.Invalid($"{what} must not be negative");
+        if (amount > State.Order!.Total) throw MediationException.Invalid($"{what} {amount} is above the order total {State.Order.Total}");
+        if (decimal.Round(amount, 2) != amount) throw MediationException.Invalid($"{what} has more than two decimal places");
+    }
+
+    internal static string ValidText(string? text, int max, string what)
+    {
+        text = text?.Trim();
+        if (string.IsNullOrEmpty(text)) throw MediationException.Invalid($"the {what} text must not be empty");
+        if (text.Length > max) throw MediationException.Invalid($"the {what} text is {text.Length} characters; the limit is {max}");
+        return text;
+    }
+
+    private DisputeEvent NewEvent(DisputeEventType type, Caller caller) =>
+        NewEvent(type, caller.UserId, RoleName(caller.Role));
+
+    private DisputeEvent NewEvent(DisputeEventType type, string authorId, string authorRole, int seqOffset = 0) =>
+        new(State.DisputeId, State.AppliedSeq + 1 + seqOffset, type, authorId, Now) { AuthorRole = authorRole };
+
+    private static string RoleName(Role role) => role.ToString().ToLowerInvariant();
+
+    private DisputeView View(Role role)
+    {
+        var facts = State.Facts(Now);
+        return new DisputeView(
+            State.DisputeId, State.State, State.ConsumerId, State.MerchantId, State.Order!,
+            State.Request!.Category, State.Request.RequestedRemedy, State.Request.ClaimedAmount, State.Request.Description,
+            State.OpenedAt, State.Deadlines, State.OpenOffer, State.SettledWith, State.AppliedSeq,
+            DisputeStateMachine.AllowedActions(facts, role), State.RemedyConfirmed, State.RemedyOverdue);
+    }
+
+    private DisputeSummary Summary()
+    {
+        var running = RunningDeadline();
+        return new DisputeSummary(
+            State.DisputeId, State.Order!.OrderId, State.ConsumerId, State.MerchantId, State.State, State.Request!.Category,
+            State.OpenedAt, State.UpdatedAt, running?.At, running?.Kind, State.AppliedSeq, State.MerchantFirstRespondedAt,
+            State.RemedyOverdue);
+    }
+
+    /// <summary>The deadline a person looking at the list cares about now.</summary>
+    private (DateTimeOffset At, string Kind)? RunningDeadline()
+    {
+        var d = State.Deadlines;
+        if (State.State == DisputeState.Negotiating && d.NegotiationEndsAt > Now)
+            return (d.NegotiationEndsAt.Value, "negotiationEndsAt");
+        return DisputeStateMachine.NextDeadline(State.Facts(Now));
+    }
+}

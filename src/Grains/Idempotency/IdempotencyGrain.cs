@@ -1,0 +1,33 @@
+namespace Mediation.Grains.Idempotency;
+
+[GenerateSerializer, Alias("Mediation.IdempotencyRecord")]
+public sealed class IdempotencyRecord
+{
+    [Id(0)] public IdempotentResponse? Response { get; set; }
+}
+
+/// <summary>Remembers the first request made under one caller's Idempotency-Key, and its answer.</summary>
+public sealed class IdempotencyGrain(
+    [PersistentState("idempotency", MediationStorage.Name)] IPersistentState<IdempotencyRecord> record) : Grain, IIdempotencyGrain
+{
+    public async Task<IdempotentResponse?> BeginAsync(string requestHash)
+    {
+        if (record.State.Response is { } earlier) return earlier;
+        record.State.Response = new IdempotentResponse(requestHash, 0, null, Completed: false);
+        await record.WriteStateAsync();
+        return null;
+    }
+
+    public async Task CompleteAsync(int statusCode, string? body)
+    {
+        var claimed = record.State.Response ?? throw MediationException.Conflict("the idempotency key was not claimed");
+        record.State.Response = claimed with { StatusCode = statusCode, Body = body, Completed = true };
+        await record.WriteStateAsync();
+    }
+
+    public async Task AbandonAsync()
+    {
+        if (record.State.Response is { Completed: false })
+            await record.ClearStateAsync();
+    }
+}

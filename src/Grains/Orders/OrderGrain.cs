@@ -1,0 +1,75 @@
+using Mediation.Grains.Disputes;
+using Orleans.Runtime;
+
+namespace Mediation.Grains.Orders;
+
+[GenerateSerializer, Alias("Mediation.OrderRecord")]
+public sealed class OrderRecord
+{
+    [Id(0)] public Order? Order { get; set; }
+    /// <summary>The dispute opened last on this order; a new one may open only once it is closed.</summary>
+    [Id(1)] public string? CurrentDisputeId { get; set; }
+}
+
+public sealed class OrderGrain(
+    [PersistentState("order", MediationStorage.Name)] IPersistentState<OrderRecord> record) : Grain, IOrderGrain
+{
+    public async Task<(Order Order, bool Created)> SubmitAsync(Order order)
+    {
+        if (record.State.Order is { } stored)
+        {
+            if (stored.SameAs(order)) return (stored, false);
+            throw MediationException.Conflict($"order {order.OrderId} is already stored with different details; orders are immutable");
+        }
+        record.State.Order = order;
+        await record.WriteStateAsync();
+        return (order, true);
+    }
+
+    public Task<Order> GetAsync(Caller caller)
+    {
+        var order = RequireOrder();
+        var mayRead = caller.Role switch
+        {
+            Role.Consumer => caller.UserId == order.ConsumerId,
+            Role.Merchant => caller.UserId == order.MerchantId,
+            Role.Ops => true,
+            _ => false,
+        };
+        return mayRead ? Task.FromResult(order) : throw MediationException.Forbidden($"{caller} may not read order {order.OrderId}");
+    }
+
+    public async Task<OpenDisputeResult> OpenDisputeAsync(Caller caller, OpenDisputeRequest request)
+    {
+        var order = RequireOrder();
+        if (caller.Role != Role.Consumer || caller.UserId != order.ConsumerId)
+            throw MediationException.Forbidden($"only the consumer who paid order {order.OrderId} can open a dispute on it");
+        if (request.ClaimedAmount > order.Total)
+            throw MediationException.Invalid($"the claimed amount {request.ClaimedAmount} is above the order total {order.Total}");
+
+        if (record.State.CurrentDisputeId is { } currentId)
+        {
+            var current = GrainFactory.GetGrain<IDisputeGrain>(currentId);
+            try
+            {
+                var view = await current.GetAsync(caller);
+                if (view.State.IsOpen()) return new OpenDisputeResult(view, Created: false);
+            }
+            catch (MediationException e) when (e.Code == ErrorCode.NotFound)
+            {
+                // The id was claimed but the dispute never opened (a crash in between): open it now under the same id.
+                return new OpenDisputeResult(await current.OpenAsync(order, request, caller), Created: true);
+            }
+        }
+
+        // Claim the id first, so a crash after this point reopens the same dispute instead of a second one.
+        var disputeId = "d-" + Guid.NewGuid().ToString("N");
+        record.State.CurrentDisputeId = disputeId;
+        await record.WriteStateAsync();
+        var opened = await GrainFactory.GetGrain<IDisputeGrain>(disputeId).OpenAsync(order, request, caller);
+        return new OpenDisputeResult(opened, Created: true);
+    }
+
+    private Order RequireOrder() =>
+        record.State.Order ?? throw MediationException.NotFound($"order {this.GetPrimaryKeyString()} does not exist");
+}

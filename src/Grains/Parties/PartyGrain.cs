@@ -1,0 +1,78 @@
+using Orleans.Runtime;
+
+namespace Mediation.Grains.Parties;
+
+[GenerateSerializer, Alias("Mediation.PartyRecord")]
+public sealed class PartyRecord
+{
+    [Id(0)] public Dictionary<string, DisputeSummary> Disputes { get; set; } = [];
+    /// <summary>Time from opening to the merchant's first answer, one entry per answered dispute.</summary>
+    [Id(1)] public Dictionary<string, TimeSpan> FirstResponseTimes { get; set; } = [];
+}
+
+/// <summary>
+/// A merchant's or consumer's index of its disputes with running figures. It is written only when a line's
+/// state, deadline or first response changes; the latest sequence numbers ride along in memory.
+/// </summary>
+public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owner) : Grain, IDisputeIndex
+{
+    public async Task TrackAsync(DisputeSummary summary)
+    {
+        var disputes = record.State.Disputes;
+        disputes.TryGetValue(summary.DisputeId, out var previous);
+        if (previous is not null && previous.LastSeq > summary.LastSeq) return; // an older update arriving late
+        disputes[summary.DisputeId] = summary;
+
+        if (summary.MerchantFirstRespondedAt is { } answeredAt)
+            record.State.FirstResponseTimes.TryAdd(summary.DisputeId, answeredAt - summary.OpenedAt);
+
+        var worthWriting = previous is null
+            || previous.State != summary.State
+            || previous.NextDeadline != summary.NextDeadline
+            || previous.MerchantFirstRespondedAt != summary.MerchantFirstRespondedAt
+            || previous.RemedyOverdue != summary.RemedyOverdue;
+        if (worthWriting) await record.WriteStateAsync();
+    }
+
+    public Task<PartyDisputes> ListAsync(Caller caller)
+    {
+        var id = this.GetPrimaryKeyString();
+        if (caller.Role != owner || caller.UserId != id)
+            throw MediationException.Forbidden($"{caller} may not list the disputes of {owner.ToString().ToLowerInvariant()} {id}");
+
+        var list = record.State.Disputes.Values
+            .OrderByDescending(d => d.State.IsOpen())
+            .ThenBy(d => d.NextDeadline ?? DateTimeOffset.MaxValue)
+            .ThenByDescending(d => d.UpdatedAt)
+            .ToArray();
+        return Task.FromResult(new PartyDisputes(id, list, Figures()));
+    }
+
+    private PartyFigures Figures()
+    {
+        var all = record.State.Disputes.Values;
+        int Count(DisputeState s) => all.Count(d => d.State == s);
+        return new PartyFigures(
+            Opened: all.Count,
+            Open: all.Count(d => d.State.IsOpen()),
+            SettledByParties: Count(DisputeState.Settled),
+            Escalated: Count(DisputeState.Escalated),
+            Withdrawn: Count(DisputeState.Withdrawn),
+            Expired: Count(DisputeState.Expired),
+            MedianTimeToFirstResponse: Median(record.State.FirstResponseTimes.Values));
+    }
+
+    private static TimeSpan? Median(IEnumerable<TimeSpan> values)
+    {
+        var sorted = values.Order().ToArray();
+        if (sorted.Length == 0) return null;
+        var mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}
+
+public sealed class MerchantGrain([PersistentState("merchant", MediationStorage.Name)] IPersistentState<PartyRecord> record)
+    : PartyGrain(record, Role.Merchant), IMerchantGrain;
+
+public sealed class ConsumerGrain([PersistentState("consumer", MediationStorage.Name)] IPersistentState<PartyRecord> record)
+    : PartyGrain(record, Role.Consumer), IConsumerGrain;

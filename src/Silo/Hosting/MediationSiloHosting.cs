@@ -1,0 +1,93 @@
+using System.Net;
+using Mediation.Grains;
+using Mediation.Grains.Disputes;
+using Mediation.Silo.EventLog;
+using Mediation.Silo.Schema;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Mediation.Silo.Hosting;
+
+public static class MediationSiloHosting
+{
+    /// <summary>SQLite through the Orleans ADO.NET providers: Orleans maps this invariant to Microsoft.Data.Sqlite.</summary>
+    public const string SqliteInvariant = "System.Data.SQLite";
+    public const string PostgresInvariant = "Npgsql";
+
+    /// <summary>Hosts a Mediation silo in this process, configured from the builder's configuration.</summary>
+    public static IHostApplicationBuilder AddMediationSilo(this IHostApplicationBuilder builder)
+    {
+        var options = MediationSiloOptions.From(builder.Configuration);
+        builder.UseOrleans(silo =>
+        {
+            silo.AddMediationClustering(options);
+            silo.AddMediation(options, builder.Configuration);
+        });
+        return builder;
+    }
+
+    public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
+    {
+        silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        if (options.Storage == StorageKind.Sqlite)
+        {
+            IPEndPoint? primary = options.PrimarySiloPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, primary, options.ServiceId, options.ClusterId);
+        }
+        else
+        {
+            silo.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = RequirePostgres(options); });
+            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort == 0 ? 30000 : options.GatewayPort, listenOnAnyHostAddress: true);
+        }
+        return silo;
+    }
+
+    /// <summary>Grains, storage, reminders and the message history; clustering is the caller's (tests bring their own).</summary>
+    public static ISiloBuilder AddMediation(this ISiloBuilder silo, MediationSiloOptions options, IConfiguration configuration)
+    {
+        silo.Services.AddOptions<DisputeDeadlineOptions>().Bind(configuration.GetSection(DisputeDeadlineOptions.Section));
+        var (invariant, connectionString) = options.Storage switch
+        {
+            StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
+            _ => (PostgresInvariant, RequirePostgres(options)),
+        };
+
+        // The schema must be in place before any provider touches the database, so apply it before the silo starts.
+        ApplySchema(options);
+
+        silo.AddAdoNetGrainStorage(MediationStorage.Name, o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        silo.Configure<ReminderOptions>(o =>
+        {
+            var minimum = configuration.GetValue<TimeSpan?>("Mediation:MinimumReminderPeriod");
+            if (minimum is { } m) o.MinimumReminderPeriod = m;
+        });
+
+        if (options.Storage == StorageKind.Sqlite)
+            silo.Services.AddSingleton<IDisputeEventLog>(sp =>
+                new SqliteDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<SqliteDisputeEventLog>>()));
+        else
+            throw new NotSupportedException("PostgreSQL message history arrives with production mode");
+        return silo;
+    }
+
+    private static void ApplySchema(MediationSiloOptions options)
+    {
+        if (options.Storage == StorageKind.Sqlite)
+        {
+            Directory.CreateDirectory(options.DataDirectory);
+            SchemaInstaller.ApplySqliteAsync(options.SqliteConnectionString).GetAwaiter().GetResult();
+        }
+        else
+        {
+            SchemaInstaller.ApplyPostgreSqlAsync(RequirePostgres(options)).GetAwaiter().GetResult();
+        }
+    }
+
+    private static string RequirePostgres(MediationSiloOptions options) =>
+        options.PostgresConnectionString
+        ?? throw new InvalidOperationException("Mediation:Storage is PostgreSql but ConnectionStrings:Mediation is not set");
+}

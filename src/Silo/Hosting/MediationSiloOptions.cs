@@ -1,0 +1,62 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Mediation.Silo.Hosting;
+
+public enum StorageKind
+{
+    /// <summary>The embedded default: one SQLite file under <c>MEDIATION_DATA_DIR</c>.</summary>
+    Sqlite,
+    /// <summary>Production: PostgreSQL through Npgsql.</summary>
+    PostgreSql,
+}
+
+/// <summary>How the silo is hosted, read from configuration (appsettings or environment variables).</summary>
+public sealed record MediationSiloOptions
+{
+    public StorageKind Storage { get; init; } = StorageKind.Sqlite;
+
+    /// <summary>Folder of the embedded database; from <c>MEDIATION_DATA_DIR</c>, else a per-user folder.</summary>
+    public string DataDirectory { get; init; } = DefaultDataDirectory();
+
+    /// <summary>PostgreSQL connection string (<c>ConnectionStrings:Mediation</c>) in production mode.</summary>
+    public string? PostgresConnectionString { get; init; }
+
+    public int SiloPort { get; init; } = 11111;
+
+    /// <summary>0 opens no gateway: the embedded default co-hosts its only client.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>For a second local silo: the port of the first one to join (embedded mode, development only).</summary>
+    public int? PrimarySiloPort { get; init; }
+
+    public string ClusterId { get; init; } = "mediation";
+    public string ServiceId { get; init; } = "mediation";
+
+    public string SqlitePath => Path.Combine(DataDirectory, "mediation.db");
+
+    public string SqliteConnectionString => $"Data Source={SqlitePath};Cache=Private;Pooling=True;Default Timeout=30";
+
+    public static MediationSiloOptions From(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Mediation");
+        var defaults = new MediationSiloOptions();
+        return new MediationSiloOptions
+        {
+            Storage = section.GetValue("Storage", defaults.Storage),
+            DataDirectory = configuration["MEDIATION_DATA_DIR"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.DataDirectory,
+            PostgresConnectionString = configuration.GetConnectionString("Mediation"),
+            SiloPort = section.GetValue("SiloPort", defaults.SiloPort),
+            GatewayPort = section.GetValue("GatewayPort", defaults.GatewayPort),
+            PrimarySiloPort = section.GetValue<int?>("PrimarySiloPort"),
+            ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
+            ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
+        };
+    }
+
+    private static string DefaultDataDirectory()
+    {
+        var root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create);
+        if (string.IsNullOrEmpty(root)) root = Path.Combine(Path.GetTempPath(), Environment.UserName);
+        return Path.Combine(root, "mediation");
+    }
+}
