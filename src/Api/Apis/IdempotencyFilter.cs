@@ -53,9 +53,10 @@ public sealed class IdempotencyFilter(IGrainFactory grains, IOptions<JsonOptions
             throw;
         }
 
-        if (result is IStatusCodeHttpResult { StatusCode: < 300 and >= 200 } ok)
+        var answer = result is INestedHttpResult nested ? nested.Result : result;
+        if (answer is IStatusCodeHttpResult { StatusCode: < 300 and >= 200 } ok)
         {
-            var body = result is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions) : null;
+            var body = answer is IValueHttpResult { Value: { } value } ? JsonSerializer.Serialize(value, value.GetType(), json.Value.SerializerOptions) : null;
             await grain.CompleteAsync(ok.StatusCode!.Value, body);
         }
         else

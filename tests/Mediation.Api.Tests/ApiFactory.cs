@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Mediation.Api.Tests;
+
+/// <summary>The real app on a real Kestrel on a loopback port, with its own temporary database folder.</summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>
+{
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mediation-api-").FullName;
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public ApiFactory()
+    {
+        UseKestrel(0);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("MEDIATION_DATA_DIR", DataDirectory);
+        builder.UseSetting("Mediation:SiloPort", FreePort.Next().ToString());
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    public HttpClient As(string userId, string role)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-User-Id", userId);
+        client.DefaultRequestHeaders.Add("X-Role", role);
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    public Uri BaseAddress
+    {
+        get
+        {
+            using var client = CreateClient();
+            return client.BaseAddress!;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+public static class FreePort
+{
+    public static int Next()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
