@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Mediation.Api.Tests;
+
+/// <summary>
+/// Stop the embedded service and start it again on the same database file: every order, dispute, message and
+/// pending deadline is still there — after a graceful stop and after kill -9 right after the last acknowledged write.
+/// </summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("mediation-restart-").FullName;
+
+    // The merchant's first-response deadline is short so that the test sees it fire after the restart.
+    private static readonly Dictionary<string, string> ShortDeadline = new() { ["Mediation__Deadlines__FirstResponse"] = "00:00:20" };
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Everything_acknowledged_survives_a_restart_and_the_pending_deadline_still_fires(bool killed)
+    {
+        string disputeId;
+        Scenario s;
+        var sent = new List<DisputeEvent>();
+        await using (var service = await MediationProcess.StartAsync(_dataDirectory, ShortDeadline))
+        {
+            s = await Scenario.PaidOrderAsync(service.As);
+            var dispute = await s.OpenDisputeAsync();
+            disputeId = dispute.DisputeId;
+            for (var i = 1; i <= 10; i++)
+                sent.Add(await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{disputeId}/messages", new { text = $"message {i}" })));
+
+            if (killed) await service.KillAsync(); // right after the last acknowledged write
+            else await service.StopGracefullyAsync();
+            Assert.True(DateTimeOffset.UtcNow < dispute.Deadlines.MerchantRespondBy, "the deadline passed before the restart; the test proves nothing");
+        }
+
+        await using var restarted = await MediationProcess.StartAsync(_dataDirectory, ShortDeadline);
+        var consumer = restarted.As(s.ConsumerId, "consumer");
+        var merchant = restarted.As(s.MerchantId, "merchant");
+
+        var order = await consumer.GetFromJsonAsync<Order>($"/api/orders/{s.OrderId}", Scenario.Json);
+        Assert.Equal(199m, order!.Total);
+        var timeline = (await consumer.GetFromJsonAsync<List<DisputeEvent>>($"/api/disputes/{disputeId}/events?afterSeq=0", Scenario.Json))!;
+        Assert.Equal(Enumerable.Range(1, 11).Select(i => (long)i), timeline.Take(11).Select(e => e.Seq));
+        Assert.Equal(sent.Select(e => e.Text), timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Text));
+        var list = await merchant.GetFromJsonAsync<PartyDisputes>($"/api/merchants/{s.MerchantId}/disputes", Scenario.Json);
+        Assert.Equal(disputeId, Assert.Single(list!.Disputes).DisputeId);
+
+        // The merchant never answered: the first-response reminder fires in the restarted process.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        DisputeView view;
+        while ((view = (await consumer.GetFromJsonAsync<DisputeView>($"/api/disputes/{disputeId}", Scenario.Json))!).State != DisputeState.Escalated)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"still {view.State} after the deadline; output:\n{restarted.Output}");
+            await Task.Delay(250); // poll interval
+        }
+        var last = (await consumer.GetFromJsonAsync<List<DisputeEvent>>($"/api/disputes/{disputeId}/events?afterSeq=11", Scenario.Json))!;
+        Assert.Equal("system", Assert.Single(last).AuthorId);
+
+        Assert.Equal(12, view.LastSeq);
+        var late = await merchant.PostAsJsonAsync($"/api/disputes/{disputeId}/messages", new { text = "Sorry, I was away." });
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
+}
