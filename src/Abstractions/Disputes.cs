@@ -36,6 +36,9 @@ public sealed record DisputeDeadlines(
     [property: Id(3)] DateTimeOffset? RemedyDueBy)
 {
     public static readonly DisputeDeadlines None = new(null, null, null, null);
+
+    /// <summary>When the merchant is warned that its first answer is due soon.</summary>
+    [Id(4)] public DateTimeOffset? MerchantWarningAt { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("Mediation.OpenOffer")]
@@ -83,7 +86,16 @@ public sealed record DisputeSummary(
     [property: Id(9)] string? NextDeadlineKind,
     [property: Id(10)] long LastSeq,
     [property: Id(11)] DateTimeOffset? MerchantFirstRespondedAt,
-    [property: Id(12)] bool RemedyOverdue);
+    [property: Id(12)] bool RemedyOverdue)
+{
+    /// <summary>The highest seq each party has marked as read (its own events count as read).</summary>
+    [Id(13)] public long MerchantReadSeq { get; init; }
+    [Id(14)] public long ConsumerReadSeq { get; init; }
+    /// <summary>Events the listing party has not read; filled in when a party lists its disputes.</summary>
+    [Id(15)] public long Unread { get; init; }
+    /// <summary>The type of the latest event, for a console's one-line news.</summary>
+    [Id(16)] public string? LastEventType { get; init; }
+}
 
 /// <summary>Running figures a merchant or consumer grain keeps over its disputes.</summary>
 [GenerateSerializer, Immutable, Alias("Mediation.PartyFigures")]

@@ -68,6 +68,8 @@ public enum DisputeEventType
     StateChanged,
     RemedyConfirmed,
     RemedyOverdue,
+    /// <summary>A deadline is near (the merchant's first answer is due soon).</summary>
+    DeadlineWarning,
 }
 
 public static class DisputeStates

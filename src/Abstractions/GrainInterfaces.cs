@@ -49,6 +49,14 @@ public interface IDisputeGrain : IGrainWithStringKey
     [Alias("ConfirmRemedy")]
     Task<DisputeEvent> ConfirmRemedyAsync(Caller caller);
 
+    /// <summary>The caller is typing: a transient signal that expires by itself.</summary>
+    [Alias("Typing")]
+    Task TypingAsync(Caller caller);
+
+    /// <summary>The caller has read everything up to <paramref name="seq"/>. Stored; never moves backwards.</summary>
+    [Alias("MarkRead")]
+    Task MarkReadAsync(Caller caller, long seq);
+
     /// <summary>The timeline after <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/> events.</summary>
     [Alias("GetEvents")]
     Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit);

@@ -2,8 +2,10 @@ using Mediation;
 using Mediation.Api.Apis;
 using Mediation.Api.Identity;
 using Mediation.Api.Problems;
+using Mediation.Api.Realtime;
 using Mediation.Silo.Hosting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.SignalR;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -25,6 +27,12 @@ builder.Services.AddAuthentication(DevelopmentIdentityHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, DevelopmentIdentityHandler>(DevelopmentIdentityHandler.SchemeName, null);
 builder.Services.AddAuthorization();
 builder.Services.AddOpenApi();
+builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
+    .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions))
+    .AddMessagePackProtocol();
+builder.Services.AddSingleton<DisputeFeeds>();
+builder.Services.AddSingleton<PartyFeeds>();
+builder.Services.AddHostedService<FeedHeartbeat>();
 builder.Services.AddHealthChecks();
 
 var app = builder.Build();
@@ -40,6 +48,7 @@ app.MapHealthChecks("/health");
 app.MapOrdersApi();
 app.MapDisputesApi();
 app.MapPartiesApi();
+app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",

@@ -9,18 +9,24 @@ namespace Mediation.Api.Tests;
 /// <summary>The real app on a real Kestrel on a loopback port, with its own temporary database folder.</summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
-    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mediation-api-").FullName;
+    private readonly bool _ownsDataDirectory;
+
+    public string DataDirectory { get; }
+    public int SiloPort { get; } = FreePort.Next();
     public Dictionary<string, string?> Settings { get; } = new();
 
-    public ApiFactory()
+    /// <param name="dataDirectory">Another node's folder, to join its cluster and database; a new temporary one if null.</param>
+    public ApiFactory(string? dataDirectory = null)
     {
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("mediation-api-").FullName;
         UseKestrel(0);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("MEDIATION_DATA_DIR", DataDirectory);
-        builder.UseSetting("Mediation:SiloPort", FreePort.Next().ToString());
+        builder.UseSetting("Mediation:SiloPort", SiloPort.ToString());
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
@@ -45,6 +51,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_ownsDataDirectory) return;
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
     }
 }

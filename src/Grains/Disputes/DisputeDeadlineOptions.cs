@@ -8,6 +8,12 @@ public sealed class DisputeDeadlineOptions
     /// <summary>The merchant must answer within this; past it the dispute escalates by itself.</summary>
     public TimeSpan FirstResponse { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>How long before the first-response deadline the merchant is warned.</summary>
+    public TimeSpan FirstResponseWarning { get; set; } = TimeSpan.FromHours(4);
+
+    /// <summary>How long a typing indicator lasts unless renewed.</summary>
+    public TimeSpan TypingIndicator { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The parties negotiate alone this long before either may escalate.</summary>
     public TimeSpan NegotiationWindow { get; set; } = TimeSpan.FromHours(72);
 

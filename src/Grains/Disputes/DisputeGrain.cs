@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace Mediation.Grains.Disputes;
 
@@ -62,7 +63,10 @@ public sealed class DisputeGrain(
             MerchantRespondBy: now + _clocks.FirstResponse,
             NegotiationEndsAt: now + _clocks.NegotiationWindow,
             ExpiresAt: now + _clocks.Expiry,
-            RemedyDueBy: null);
+            RemedyDueBy: null)
+        {
+            MerchantWarningAt = now + TimeSpan.FromTicks(Math.Max((_clocks.FirstResponse - _clocks.FirstResponseWarning).Ticks, _clocks.FirstResponse.Ticks / 2)),
+        };
         // The opening facts are written before the first event, so a replay always has them.
         await record.WriteStateAsync();
 
@@ -220,6 +224,74 @@ public sealed class DisputeGrain(
                 DeactivateOnIdle();
             }
         }
+        await PublishAsync(events);
+        await TrackAsync();
+    }
+
+    /// <summary>
+    /// Durable first, then published: a stream that drops an item loses nothing, because clients resume from the
+    /// log by sequence number and the edge backfills gaps.
+    /// </summary>
+    private async Task PublishAsync(IEnumerable<DisputeEvent> events)
+    {
+        try
+        {
+            foreach (var e in events) await DisputeStream.OnNextAsync(new DisputeStreamItem(e, null));
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Dispute {DisputeId}: publishing up to seq {Seq} failed; clients recover it from the log", State.DisputeId, State.AppliedSeq);
+        }
+    }
+
+    private async Task SignalAsync(PartySignal signal)
+    {
+        try
+        {
+            await DisputeStream.OnNextAsync(new DisputeStreamItem(null, signal));
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Dispute {DisputeId}: signal {Kind} not published", State.DisputeId, signal.Kind);
+        }
+    }
+
+    private IAsyncStream<DisputeStreamItem> DisputeStream =>
+        _stream ??= this.GetStreamProvider(MediationStreams.Provider)
+            .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, State.DisputeId));
+
+    private IAsyncStream<DisputeStreamItem>? _stream;
+    private readonly Dictionary<Role, (DateTimeOffset Until, IGrainTimer Timer)> _typing = [];
+
+    public async Task TypingAsync(Caller caller)
+    {
+        var role = Require(caller, DisputeAction.SendMessage);
+        var until = Now + _clocks.TypingIndicator;
+        if (_typing.Remove(role, out var previous)) previous.Timer.Dispose();
+        // Transient: never stored; a grain timer clears it unless the party keeps typing.
+        var timer = this.RegisterGrainTimer(StopTypingAsync, (caller, role), new GrainTimerCreationOptions(_clocks.TypingIndicator, Timeout.InfiniteTimeSpan));
+        _typing[role] = (until, timer);
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Typing, caller.UserId, RoleName(role), Now) { Until = until });
+    }
+
+    private async Task StopTypingAsync((Caller Caller, Role Role) typing, CancellationToken cancellationToken)
+    {
+        if (!_typing.Remove(typing.Role, out var entry)) return;
+        entry.Timer.Dispose();
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.TypingStopped, typing.Caller.UserId, RoleName(typing.Role), Now));
+    }
+
+    public async Task MarkReadAsync(Caller caller, long seq)
+    {
+        var role = Authorize(caller);
+        if (seq < 0 || seq > State.AppliedSeq)
+            throw MediationException.Invalid($"seq {seq} is outside the timeline (1 to {State.AppliedSeq})");
+        var current = role == Role.Merchant ? State.MerchantReadSeq : State.ConsumerReadSeq;
+        if (seq <= current) return;
+        if (role == Role.Merchant) State.MerchantReadSeq = seq;
+        else State.ConsumerReadSeq = seq;
+        await record.WriteStateAsync();
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, RoleName(role), Now) { Seq = seq });
         await TrackAsync();
     }
 
@@ -316,7 +388,12 @@ public sealed class DisputeGrain(
         return new DisputeSummary(
             State.DisputeId, State.Order!.OrderId, State.ConsumerId, State.MerchantId, State.State, State.Request!.Category,
             State.OpenedAt, State.UpdatedAt, running?.At, running?.Kind, State.AppliedSeq, State.MerchantFirstRespondedAt,
-            State.RemedyOverdue);
+            State.RemedyOverdue)
+        {
+            MerchantReadSeq = State.MerchantReadSeq,
+            ConsumerReadSeq = State.ConsumerReadSeq,
+            LastEventType = State.LastEventType.ToString(),
+        };
     }
 
     /// <summary>The deadline a person looking at the list cares about now.</summary>
@@ -325,6 +402,8 @@ public sealed class DisputeGrain(
         var d = State.Deadlines;
         if (State.State == DisputeState.Negotiating && d.NegotiationEndsAt > Now)
             return (d.NegotiationEndsAt.Value, "negotiationEndsAt");
+        if (State.State == DisputeState.AwaitingMerchant && State.MerchantFirstRespondedAt is null)
+            return (d.MerchantRespondBy!.Value, "merchantRespondBy");
         return DisputeStateMachine.NextDeadline(State.Facts(Now));
     }
 }

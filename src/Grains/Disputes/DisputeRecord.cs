@@ -23,11 +23,15 @@ public sealed class DisputeRecord
     [Id(12)] public bool RemedyOverdue { get; set; }
     [Id(13)] public long AppliedSeq { get; set; }
     [Id(14)] public DateTimeOffset UpdatedAt { get; set; }
+    [Id(15)] public bool MerchantWarned { get; set; }
+    [Id(16)] public long MerchantReadSeq { get; set; }
+    [Id(17)] public long ConsumerReadSeq { get; set; }
+    [Id(18)] public DisputeEventType LastEventType { get; set; }
 
     public bool Exists => Order is not null;
 
     public DisputeFacts Facts(DateTimeOffset now) =>
-        new(State, now, Deadlines, MerchantFirstRespondedAt is not null, OpenOffer, RemedyConfirmed, RemedyOverdue);
+        new(State, now, Deadlines, MerchantFirstRespondedAt is not null, OpenOffer, RemedyConfirmed, RemedyOverdue, MerchantWarned);
 
     public Role? RoleOf(Caller caller) => caller switch
     {
@@ -75,7 +79,14 @@ public sealed class DisputeRecord
             case DisputeEventType.RemedyOverdue:
                 RemedyOverdue = true;
                 break;
+            case DisputeEventType.DeadlineWarning:
+                MerchantWarned = true;
+                break;
         }
+        // A party has read what it wrote itself.
+        if (byMerchant) MerchantReadSeq = Math.Max(MerchantReadSeq, e.Seq);
+        else if (e.AuthorId == ConsumerId && e.AuthorRole == "consumer") ConsumerReadSeq = Math.Max(ConsumerReadSeq, e.Seq);
+        LastEventType = e.Type;
         AppliedSeq = e.Seq;
         UpdatedAt = e.At;
     }

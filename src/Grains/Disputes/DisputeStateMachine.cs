@@ -8,7 +8,8 @@ public sealed record DisputeFacts(
     bool MerchantResponded,
     OpenOffer? OpenOffer,
     bool RemedyConfirmed,
-    bool RemedyOverdue);
+    bool RemedyOverdue,
+    bool MerchantWarned = false);
 
 /// <summary>A state change the clock brings about, with the reason shown on the timeline.</summary>
 public sealed record DeadlineOutcome(DisputeEventType Type, DisputeState? State, string Reason);
@@ -95,6 +96,8 @@ public static class DisputeStateMachine
         {
             DisputeState.AwaitingMerchant when !facts.MerchantResponded && facts.Now >= d.MerchantRespondBy =>
                 new(DisputeEventType.StateChanged, DisputeState.Escalated, "the merchant did not answer by the first-response deadline"),
+            DisputeState.AwaitingMerchant when !facts.MerchantResponded && !facts.MerchantWarned && facts.Now >= d.MerchantWarningAt =>
+                new(DisputeEventType.DeadlineWarning, null, $"the merchant's first answer is due by {d.MerchantRespondBy:u}"),
             DisputeState.AwaitingMerchant or DisputeState.Negotiating when facts.Now >= d.ExpiresAt =>
                 new(DisputeEventType.StateChanged, DisputeState.Expired, "nobody settled or escalated the dispute before it expired"),
             DisputeState.Settled when !facts.RemedyConfirmed && !facts.RemedyOverdue && facts.Now >= d.RemedyDueBy =>
@@ -109,6 +112,7 @@ public static class DisputeStateMachine
         var d = facts.Deadlines;
         return facts.State switch
         {
+            DisputeState.AwaitingMerchant when !facts.MerchantResponded && !facts.MerchantWarned && d.MerchantWarningAt is { } warnAt => (warnAt, "merchantWarning"),
             DisputeState.AwaitingMerchant when !facts.MerchantResponded && d.MerchantRespondBy is { } respondBy => (respondBy, "merchantRespondBy"),
             DisputeState.AwaitingMerchant or DisputeState.Negotiating when d.ExpiresAt is { } expires => (expires, "expiresAt"),
             DisputeState.Settled when !facts.RemedyConfirmed && !facts.RemedyOverdue && d.RemedyDueBy is { } due => (due, "remedyDueBy"),

@@ -1,4 +1,5 @@
 using Orleans.Runtime;
+using Orleans.Streams;
 
 namespace Mediation.Grains.Parties;
 
@@ -26,6 +27,8 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
         if (summary.MerchantFirstRespondedAt is { } answeredAt)
             record.State.FirstResponseTimes.TryAdd(summary.DisputeId, answeredAt - summary.OpenedAt);
 
+        await PublishAsync(summary);
+
         var worthWriting = previous is null
             || previous.State != summary.State
             || previous.NextDeadline != summary.NextDeadline
@@ -33,6 +36,24 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
             || previous.RemedyOverdue != summary.RemedyOverdue;
         if (worthWriting) await record.WriteStateAsync();
     }
+
+    /// <summary>News for the party's console; a lost item is harmless, the list is the truth.</summary>
+    private async Task PublishAsync(DisputeSummary summary)
+    {
+        try
+        {
+            var stream = this.GetStreamProvider(MediationStreams.Provider)
+                .GetStream<DisputeSummaryEvent>(StreamId.Create(owner == Role.Merchant ? MediationStreams.Merchants : MediationStreams.Consumers, this.GetPrimaryKeyString()));
+            await stream.OnNextAsync(new DisputeSummaryEvent(summary.DisputeId, summary.LastEventType ?? "", summary.LastSeq, summary.State,
+                summary.UpdatedAt, summary.NextDeadline, summary.NextDeadlineKind, Unread(summary), summary.OrderId));
+        }
+        catch (Exception)
+        {
+            // The console re-reads the list on reconnect; a dropped summary line costs nothing durable.
+        }
+    }
+
+    private long Unread(DisputeSummary s) => Math.Max(0, s.LastSeq - (owner == Role.Merchant ? s.MerchantReadSeq : s.ConsumerReadSeq));
 
     public Task<PartyDisputes> ListAsync(Caller caller)
     {
@@ -44,6 +65,7 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
             .OrderByDescending(d => d.State.IsOpen())
             .ThenBy(d => d.NextDeadline ?? DateTimeOffset.MaxValue)
             .ThenByDescending(d => d.UpdatedAt)
+            .Select(d => d with { Unread = Unread(d) })
             .ToArray();
         return Task.FromResult(new PartyDisputes(id, list, Figures()));
     }

@@ -60,6 +60,11 @@ public static class MediationSiloHosting
 
         silo.AddAdoNetGrainStorage(MediationStorage.Name, o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
         silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        // Streams fan events out to the API nodes. Memory streams are not durable; that is acceptable because every
+        // event is in the log first and the edge recovers anything a stream drops (resume by seq, gap backfill, heartbeat).
+        silo.AddAdoNetGrainStorage("PubSubStore", o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        silo.AddMemoryStreams(MediationStreams.Provider, streams =>
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(25))));
         silo.Configure<ReminderOptions>(o =>
         {
             var minimum = configuration.GetValue<TimeSpan?>("Mediation:MinimumReminderPeriod");

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Orleans.Streams;
+
+namespace Mediation.Api.Realtime;
+
+/// <summary>
+/// The stream-to-SignalR bridge of this API node. For each dispute that has a party connected here, it holds one
+/// Orleans stream subscription and the highest seq it has delivered in order; everything for that dispute (live
+/// events, joins, heartbeats) is handled one at a time, so a joining client gets the history up to that point and
+/// then the live events — no gap, no duplicate — and a gap in the stream is backfilled from the log.
+/// </summary>
+public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, ILogger<DisputeFeeds> logger)
+{
+    private IClusterClient Cluster { get; } = cluster;
+    private IHubContext<NegotiationHub> Hub { get; } = hub;
+    private ILogger Logger { get; } = logger;
+
+    public const string EventMethod = "DisputeEvent";
+    public const string SignalMethod = "DisputeSignal";
+    public const string HeartbeatMethod = "DisputeHeartbeat";
+
+    private readonly ConcurrentDictionary<string, Feed> _feeds = new();
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _joinedBy = new();
+
+    /// <summary>A test hook: returns true to drop a stream event before this node sees it.</summary>
+    public Func<DisputeEvent, bool>? DropFromStream { get; set; }
+
+    public static string Group(string disputeId) => $"dispute:{disputeId}";
+
+    public async Task JoinAsync(string disputeId, Caller caller, string connectionId, long afterSeq)
+    {
+        while (true)
+        {
+            var feed = _feeds.GetOrAdd(disputeId, id => new Feed(this, id));
+            if (await feed.JoinAsync(caller, connectionId, afterSeq))
+            {
+                _joinedBy.GetOrAdd(connectionId, _ => new()).TryAdd(disputeId, 0);
+                return;
+            }
+            // The feed closed as we arrived; a fresh one takes its place.
+            _feeds.TryRemove(new KeyValuePair<string, Feed>(disputeId, feed));
+        }
+    }
+
+    public async Task LeaveAsync(string disputeId, string connectionId)
+    {
+        if (_joinedBy.TryGetValue(connectionId, out var joined)) joined.TryRemove(disputeId, out _);
+        if (_feeds.TryGetValue(disputeId, out var feed)) await feed.LeaveAsync(connectionId);
+    }
+
+    public async Task DisconnectedAsync(string connectionId)
+    {
+        if (!_joinedBy.TryRemove(connectionId, out var joined)) return;
+        foreach (var disputeId in joined.Keys)
+            if (_feeds.TryGetValue(disputeId, out var feed)) await feed.LeaveAsync(connectionId);
+    }
+
+    /// <summary>Asks each followed dispute for events this node has not delivered (a lost last event, say).</summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        foreach (var feed in _feeds.Values)
+        {
+            if (cancellationToken.IsCancellationRequested) return;
+            try
+            {
+                await feed.HeartbeatAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogDebug(e, "Heartbeat for dispute {DisputeId} failed", feed.DisputeId);
+            }
+        }
+    }
+
+    public int FeedCount => _feeds.Count;
+
+    private sealed class Feed(DisputeFeeds owner, string disputeId) : IAsyncObserver<DisputeStreamItem>
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private readonly HashSet<string> _connections = [];
+        private StreamSubscriptionHandle<DisputeStreamItem>? _subscription;
+        private Caller? _reader;
+        private long _delivered;
+        private bool _closed;
+
+        public string DisputeId => disputeId;
+        private IGrainFactory Grains => owner.Cluster;
+        private IClientProxy GroupClients => owner.Hub.Clients.Group(Group(disputeId));
+
+        public async Task<bool> JoinAsync(Caller caller, string connectionId, long afterSeq)
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                if (_closed) return false;
+                if (_subscription is null)
+                {
+                    // Subscribe first, then read where the dispute is: anything published after this is live.
+                    var stream = owner.Cluster.GetStreamProvider(MediationStreams.Provider)
+                        .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, disputeId));
+                    var subscription = await stream.SubscribeAsync(this);
+                    try
+                    {
+                        _delivered = (await Grains.GetGrain<IDisputeGrain>(disputeId).GetAsync(caller)).LastSeq;
+                    }
+                    catch
+                    {
+                        await subscription.UnsubscribeAsync();
+                        throw;
+                    }
+                    _subscription = subscription;
+                    _reader = caller;
+                }
+
+                // The history this client lacks, up to what this node has delivered to the group, then the group.
+                var client = owner.Hub.Clients.Client(connectionId);
+                var from = Math.Max(0, afterSeq);
+                while (from < _delivered)
+                {
+                    var page = await Grains.GetGrain<IDisputeGrain>(disputeId).GetEventsAsync(caller, from, 500);
+                    if (page.Count == 0) break;
+                    foreach (var e in page.TakeWhile(e => e.Seq <= _delivered))
+                        await client.SendAsync(EventMethod, WireFormat.ToWire(e));
+                    from = page[^1].Seq;
+                }
+                await owner.Hub.Groups.AddToGroupAsync(connectionId, Group(disputeId));
+                _connections.Add(connectionId);
+                return true;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async Task LeaveAsync(string connectionId)
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                await owner.Hub.Groups.RemoveFromGroupAsync(connectionId, Group(disputeId));
+                if (!_connections.Remove(connectionId) || _connections.Count > 0 || _closed) return;
+                _closed = true;
+                owner._feeds.TryRemove(new KeyValuePair<string, Feed>(disputeId, this));
+                if (_subscription is not null) await _subscription.UnsubscribeAsync();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async Task OnNextAsync(DisputeStreamItem item, StreamSequenceToken? token = null)
+        {
+            if (item.Signal is { } signal)
+            {
+                await GroupClients.SendAsync(SignalMethod, WireFormat.ToWire(signal));
+                return;
+            }
+            if (item.Event is not { } e || owner.DropFromStream?.Invoke(e) == true) return;
+
+            await _gate.WaitAsync();
+            try
+            {
+                if (_closed || e.Seq <= _delivered) return; // already delivered (replayed or backfilled)
+                if (e.Seq > _delivered + 1) await BackfillAsync(e.Seq - 1);
+                await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(e));
+                _delivered = e.Seq;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async Task HeartbeatAsync()
+        {
+            await _gate.WaitAsync();
+            try
+            {
+                if (_closed || _reader is null) return;
+                await BackfillAsync(long.MaxValue);
+                await GroupClients.SendAsync(HeartbeatMethod, new Dictionary<string, object?> { ["disputeId"] = disputeId, ["latestSeq"] = _delivered });
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Sends the group what the log holds after <see cref="_delivered"/>, up to <paramref name="upTo"/>.</summary>
+        private async Task BackfillAsync(long upTo)
+        {
+            while (_delivered < upTo)
+            {
+                var page = await Grains.GetGrain<IDisputeGrain>(disputeId).GetEventsAsync(_reader!, _delivered, 500);
+                if (page.Count == 0) return;
+                foreach (var missed in page.TakeWhile(m => m.Seq <= upTo))
+                {
+                    await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(missed));
+                    _delivered = missed.Seq;
+                }
+                if (page.Count < 500) return;
+            }
+        }
+
+        public Task OnCompletedAsync() => Task.CompletedTask;
+
+        public Task OnErrorAsync(Exception ex)
+        {
+            owner.Logger.LogWarning(ex, "Stream of dispute {DisputeId} failed; the heartbeat keeps clients current", disputeId);
+            return Task.CompletedTask;
+        }
+    }
+}

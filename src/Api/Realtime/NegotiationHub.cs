@@ -1,0 +1,99 @@
+using Mediation.Api.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Mediation.Api.Realtime;
+
+/// <summary>
+/// The chat. The same operations and rules as the REST API: both call the dispute grain, which applies the state
+/// machine; errors come back as <see cref="HubException"/> through <see cref="MediationHubFilter"/>.
+/// </summary>
+[Authorize]
+public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties) : Hub
+{
+    public const string Path = "/hubs/negotiation";
+
+    private Caller Caller => Context.User!.ToCaller();
+
+    private IDisputeGrain Dispute(string disputeId) =>
+        Validation.IsId(disputeId) ? grains.GetGrain<IDisputeGrain>(disputeId) : throw MediationException.NotFound($"dispute {disputeId} does not exist");
+
+    /// <summary>Sends every event after <paramref name="afterSeq"/>, then the live ones, through <c>DisputeEvent</c>.</summary>
+    public async Task JoinDispute(string disputeId, long afterSeq)
+    {
+        if (afterSeq < 0) throw MediationException.Invalid("afterSeq must be zero or positive");
+        await Dispute(disputeId).GetAsync(Caller); // only the dispute's parties may follow it
+        await disputes.JoinAsync(disputeId, Caller, Context.ConnectionId, afterSeq);
+    }
+
+    public Task LeaveDispute(string disputeId) => disputes.LeaveAsync(disputeId, Context.ConnectionId);
+
+    public async Task<long> SendMessage(string disputeId, string text) => (await Dispute(disputeId).SendMessageAsync(Caller, text)).Seq;
+
+    public async Task<long> MakeOffer(string disputeId, Remedy remedy, decimal amount) => (await Dispute(disputeId).MakeOfferAsync(Caller, remedy, amount)).Seq;
+
+    public async Task<long> AcceptOffer(string disputeId, long seq) => (await Dispute(disputeId).AcceptOfferAsync(Caller, seq)).Seq;
+
+    public async Task<long> RejectOffer(string disputeId, long seq) => (await Dispute(disputeId).RejectOfferAsync(Caller, seq)).Seq;
+
+    public async Task<long> Escalate(string disputeId) => (await Dispute(disputeId).EscalateAsync(Caller)).Seq;
+
+    public async Task<long> Withdraw(string disputeId) => (await Dispute(disputeId).WithdrawAsync(Caller)).Seq;
+
+    public Task Typing(string disputeId) => Dispute(disputeId).TypingAsync(Caller);
+
+    public Task MarkRead(string disputeId, long seq) => Dispute(disputeId).MarkReadAsync(Caller, seq);
+
+    /// <summary>A merchant's console: summary events of all its disputes through <c>DisputeSummary</c>.</summary>
+    public Task FollowMerchant(string merchantId) => Follow(Role.Merchant, merchantId);
+
+    public Task FollowConsumer(string consumerId) => Follow(Role.Consumer, consumerId);
+
+    private Task Follow(Role role, string partyId)
+    {
+        var caller = Caller;
+        if (caller.Role != role || caller.UserId != partyId)
+            throw MediationException.Forbidden($"{caller} may not follow the disputes of {role.ToString().ToLowerInvariant()} {partyId}");
+        return parties.FollowAsync(role, partyId, Context.ConnectionId);
+    }
+
+    public override async Task OnDisconnectedAsync(Exception? exception)
+    {
+        await disputes.DisconnectedAsync(Context.ConnectionId);
+        await parties.DisconnectedAsync(Context.ConnectionId);
+        await base.OnDisconnectedAsync(exception);
+    }
+}
+
+/// <summary>Turns domain errors into <see cref="HubException"/> with the same messages as the REST API's ProblemDetails.</summary>
+public sealed class MediationHubFilter(ILogger<MediationHubFilter> logger) : IHubFilter
+{
+    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        try
+        {
+            return await next(invocationContext);
+        }
+        catch (HubException)
+        {
+            throw;
+        }
+        catch (Exception e) when (Problems.MediationProblems.Describe(e) is { } problem)
+        {
+            if (problem.Status >= 500) logger.LogWarning(e, "Hub call {Method} failed", invocationContext.HubMethodName);
+            throw new HubException($"{problem.Status} {problem.Title}: {problem.Detail}");
+        }
+    }
+}
+
+/// <summary>Runs the feeds' heartbeat: backfills what a stream lost and tells clients each dispute's latest seq.</summary>
+public sealed class FeedHeartbeat(DisputeFeeds feeds, IConfiguration configuration) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = configuration.GetValue("Mediation:HeartbeatPeriod", TimeSpan.FromSeconds(5));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+            await feeds.HeartbeatAsync(stoppingToken);
+    }
+}

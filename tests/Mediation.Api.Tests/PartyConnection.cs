@@ -1,0 +1,86 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mediation.Api.Tests;
+
+/// <summary>A party's real SignalR client connection, recording everything the server pushes to it.</summary>
+public sealed class PartyConnection : IAsyncDisposable
+{
+    private readonly Channel<DisputeEvent> _events = Channel.CreateUnbounded<DisputeEvent>();
+    private readonly Channel<JsonElement> _summaries = Channel.CreateUnbounded<JsonElement>();
+    private readonly Channel<JsonElement> _signals = Channel.CreateUnbounded<JsonElement>();
+
+    public HubConnection Hub { get; }
+    public string UserId { get; }
+
+    private PartyConnection(HubConnection hub, string userId)
+    {
+        Hub = hub;
+        UserId = userId;
+        hub.On<DisputeEvent>("DisputeEvent", e => _events.Writer.TryWrite(e));
+        hub.On<JsonElement>("DisputeSummary", e => _summaries.Writer.TryWrite(e));
+        hub.On<JsonElement>("DisputeSignal", e => _signals.Writer.TryWrite(e));
+    }
+
+    public static async Task<PartyConnection> ConnectAsync(Uri baseAddress, string userId, string role)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), o =>
+            {
+                o.Headers["X-User-Id"] = userId;
+                o.Headers["X-Role"] = role;
+            })
+            .WithAutomaticReconnect()
+            .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions));
+        var connection = new PartyConnection(builder.Build(), userId);
+        await connection.Hub.StartAsync();
+        return connection;
+    }
+
+    /// <summary>The next <paramref name="count"/> events pushed, waiting at most <paramref name="seconds"/>.</summary>
+    public async Task<List<DisputeEvent>> NextEventsAsync(int count, int seconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var received = new List<DisputeEvent>();
+        try
+        {
+            while (received.Count < count) received.Add(await _events.Reader.ReadAsync(timeout.Token));
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"{UserId} received {received.Count} of {count} events: [{string.Join(", ", received.Select(e => $"{e.Seq}:{e.Type}"))}]");
+        }
+        return received;
+    }
+
+    /// <summary>Events that arrived and were not read yet (nothing more should have come).</summary>
+    public List<DisputeEvent> Pending()
+    {
+        var pending = new List<DisputeEvent>();
+        while (_events.Reader.TryRead(out var e)) pending.Add(e);
+        return pending;
+    }
+
+    public async Task<JsonElement> NextSummaryAsync(int seconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        return await _summaries.Reader.ReadAsync(timeout.Token);
+    }
+
+    public List<JsonElement> PendingSummaries()
+    {
+        var pending = new List<JsonElement>();
+        while (_summaries.Reader.TryRead(out var e)) pending.Add(e);
+        return pending;
+    }
+
+    public async Task<JsonElement> NextSignalAsync(int seconds = 15)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        return await _signals.Reader.ReadAsync(timeout.Token);
+    }
+
+    public async ValueTask DisposeAsync() => await Hub.DisposeAsync();
+}
