@@ -1,3 +1,4 @@
+using Mediation.Api.Realtime;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -232,5 +233,51 @@ public sealed class RealtimeTests(ApiFixture fixture)
         Assert.Equal("Opened", opened["type"]);
         Assert.Equal(1L, Convert.ToInt64(opened["seq"]));
         Assert.Equal(2L, await packed.InvokeAsync<long>("SendMessage", id, "packed hello"));
+    }
+}
+
+/// <summary>A stream event lost between the stream and this API node is still delivered, once.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class LostStreamEventTests(ApiFixture fixture) : IDisposable
+{
+    private DisputeFeeds Feeds => fixture.Factory.Services.GetRequiredService<DisputeFeeds>();
+
+    public void Dispose() => Feeds.DropFromStream = null;
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_dropped_stream_event_reaches_both_parties_once(bool lastOfTheConversation)
+    {
+        var s = await Scenario.PaidOrderAsync(fixture.Factory.As);
+        var id = (await s.OpenDisputeAsync()).DisputeId;
+        await using var consumer = await PartyConnection.ConnectAsync(fixture.Factory.BaseAddress, s.ConsumerId, "consumer");
+        await using var merchant = await PartyConnection.ConnectAsync(fixture.Factory.BaseAddress, s.MerchantId, "merchant");
+        await consumer.Hub.InvokeAsync("JoinDispute", id, 0L);
+        await merchant.Hub.InvokeAsync("JoinDispute", id, 0L);
+        await merchant.Hub.InvokeAsync<long>("SendMessage", id, "hello"); // seq 2, state change 3
+
+        // Seq 4 is lost on its way from the stream to this node.
+        Feeds.DropFromStream = e => e.DisputeId == id && e.Seq == 4;
+        Assert.Equal(4, await consumer.Hub.InvokeAsync<long>("SendMessage", id, "this one is lost on the stream"));
+        if (!lastOfTheConversation) await merchant.Hub.InvokeAsync<long>("SendMessage", id, "and this one is not");
+
+        var expected = lastOfTheConversation ? 4 : 5;
+        foreach (var party in new[] { consumer, merchant })
+        {
+            // With a later event the gap is backfilled at once; as the last event, the heartbeat finds it.
+            var events = await party.NextEventsAsync(expected, seconds: 10);
+            Assert.Equal(Enumerable.Range(1, expected).Select(i => (long)i), events.Select(e => e.Seq));
+            Assert.Equal("this one is lost on the stream", events[3].Text);
+        }
+        // Once: the next thing either party receives is the next event, not a second copy.
+        Feeds.DropFromStream = null;
+        var sentinel = await merchant.Hub.InvokeAsync<long>("SendMessage", id, "sentinel");
+        Assert.Equal(expected + 1, sentinel);
+        foreach (var party in new[] { consumer, merchant })
+        {
+            Assert.Equal(sentinel, Assert.Single(await party.NextEventsAsync(1)).Seq);
+            Assert.Empty(party.Pending());
+        }
     }
 }

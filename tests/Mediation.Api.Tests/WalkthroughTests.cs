@@ -8,6 +8,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public ApiFactory Factory { get; } = new();
     public Task InitializeAsync()
     {
+        Factory.Settings["Mediation:HeartbeatPeriod"] = "00:00:01";
         Factory.StartServer();
         return Task.CompletedTask;
     }

@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Mediation.Bench;
+
+/// <summary>
+/// One dispute of the run and the bookkeeping that matches what one party sends to what the other receives.
+/// A message is matched by its seq (the hub's SendMessage answers with it; the counterpart's DisputeEvent carries it),
+/// whichever of the two arrives first. A typing signal carries no id, so each sender's typing sends are matched in
+/// order with the typing signals of that sender that the counterpart receives (one dispute grain, one stream, one
+/// feed: they arrive in the order they were sent).
+/// </summary>
+public sealed class DisputeRun(string disputeId, string consumerId, string merchantId)
+{
+    public string DisputeId { get; } = disputeId;
+    public Party Consumer { get; } = new(disputeId, consumerId, "consumer");
+    public Party Merchant { get; } = new(disputeId, merchantId, "merchant");
+
+    private readonly object _lock = new();
+    private readonly Dictionary<long, (long Timestamp, Phase Phase)> _answered = [];
+    private readonly Dictionary<long, long> _receivedFirst = [];
+    private readonly HashSet<long> _delivered = [];
+
+    public void Wire()
+    {
+        Consumer.Attach(this, Merchant);
+        Merchant.Attach(this, Consumer);
+    }
+
+    /// <summary>The sender's invoke answered with <paramref name="seq"/>.</summary>
+    internal void MessageAnswered(long seq, long sentTimestamp, Phase phase)
+    {
+        lock (_lock)
+        {
+            if (_receivedFirst.Remove(seq, out var received))
+            {
+                _delivered.Add(seq);
+                phase.Delivered(sentTimestamp, received);
+            }
+            else
+            {
+                _answered[seq] = (sentTimestamp, phase);
+            }
+        }
+    }
+
+    /// <summary>The counterpart received the message event <paramref name="seq"/>.</summary>
+    internal void MessageReceived(long seq, long receivedTimestamp)
+    {
+        lock (_lock)
+        {
+            if (_answered.Remove(seq, out var sent))
+            {
+                _delivered.Add(seq);
+                sent.Phase.Delivered(sent.Timestamp, receivedTimestamp);
+            }
+            else if (_delivered.Contains(seq) || _receivedFirst.ContainsKey(seq))
+            {
+                Counters.Increment(ref Counters.DuplicateEvents);
+            }
+            else
+            {
+                _receivedFirst[seq] = receivedTimestamp;
+            }
+        }
+    }
+
+    /// <summary>Answered sends of <paramref name="phase"/> that the counterpart has not received.</summary>
+    public int Undelivered(Phase phase)
+    {
+        lock (_lock) return _answered.Values.Count(a => a.Phase == phase);
+    }
+
+    /// <summary>Messages received that no answered send accounts for (their invoke failed or timed out).</summary>
+    public int ReceivedUnanswered()
+    {
+        lock (_lock) return _receivedFirst.Count;
+    }
+
+    internal object Lock => _lock;
+}
+
+/// <summary>One party's SignalR connection.</summary>
+public sealed class Party(string disputeId, string userId, string role)
+{
+    public string DisputeId { get; } = disputeId;
+    public string UserId { get; } = userId;
+    public string Role { get; } = role;
+    public HubConnection? Hub { get; private set; }
+    public double ConnectMs { get; private set; }
+    public double JoinMs { get; private set; }
+
+    private DisputeRun _run = null!;
+    private Party _counterpart = null!;
+    private readonly TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>This party's typing sends not yet matched with a signal at the counterpart (guarded by the run's lock).</summary>
+    private readonly LinkedList<TypingSend> _typingInFlight = new();
+
+    internal void Attach(DisputeRun run, Party counterpart)
+    {
+        _run = run;
+        _counterpart = counterpart;
+    }
+
+    public async Task ConnectAndJoinAsync(Uri baseAddress, TimeSpan timeout)
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
+            {
+                o.Headers["X-User-Id"] = UserId;
+                o.Headers["X-Role"] = Role;
+            })
+            .AddJsonProtocol()
+            .Build();
+        hub.On<JsonElement>("DisputeEvent", OnEvent);
+        hub.On<JsonElement>("DisputeSignal", OnSignal);
+        hub.On<JsonElement>("DisputeHeartbeat", _ => Counters.Increment(ref Counters.Heartbeats));
+        hub.Closed += e =>
+        {
+            Counters.Increment(ref Counters.ConnectionsClosed);
+            Counters.Note($"connection closed: {e?.GetType().Name}: {e?.Message}");
+            return Task.CompletedTask;
+        };
+        Hub = hub;
+
+        using var cancel = new CancellationTokenSource(timeout);
+        var start = Stopwatch.GetTimestamp();
+        await hub.StartAsync(cancel.Token);
+        var connected = Stopwatch.GetTimestamp();
+        ConnectMs = Stopwatch.GetElapsedTime(start, connected).TotalMilliseconds;
+        await hub.InvokeAsync("JoinDispute", DisputeId, 0L, cancel.Token);
+        // The join replays the history (the Opened event, seq 1) before it answers; wait for it all the same.
+        await _opened.Task.WaitAsync(cancel.Token);
+        JoinMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
+    }
+
+    private void OnEvent(JsonElement e)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (!e.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq)) return;
+        var type = e.TryGetProperty("type", out var t) ? t.GetString() : null;
+        if (seq == 1) _opened.TrySetResult();
+        if (type != "Message") return;
+        var author = e.TryGetProperty("authorId", out var a) ? a.GetString() : null;
+        if (author == UserId) return; // our own message, echoed to the group
+        Counters.Increment(ref Counters.MessageEventsReceived);
+        _run.MessageReceived(seq, now);
+    }
+
+    private void OnSignal(JsonElement s)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var kind = s.TryGetProperty("kind", out var k) ? k.GetString() : null;
+        var from = s.TryGetProperty("userId", out var u) ? u.GetString() : null;
+        if (kind != "typing" || from != _counterpart.UserId) return; // typingStopped, read receipts, our own echo
+        Counters.Increment(ref Counters.TypingSignalsReceived);
+        lock (_run.Lock)
+        {
+            var first = _counterpart._typingInFlight.First;
+            if (first is null)
+            {
+                Counters.Increment(ref Counters.TypingSignalsUnmatched);
+                return;
+            }
+            _counterpart._typingInFlight.RemoveFirst();
+            first.Value.Phase.Delivered(first.Value.Timestamp, now);
+        }
+    }
+
+    public async Task SendMessageAsync(Phase phase, string text, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        phase.SendStarted();
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var seq = await Hub!.InvokeAsync<long>("SendMessage", DisputeId, text, cancel.Token);
+            phase.SendAcked();
+            _run.MessageAnswered(seq, start, phase);
+        }
+        catch (Exception e)
+        {
+            phase.SendFailed(e);
+        }
+    }
+
+    public async Task TypingAsync(Phase phase, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        phase.SendStarted();
+        var send = new TypingSend(Stopwatch.GetTimestamp(), phase);
+        LinkedListNode<TypingSend> node;
+        lock (_run.Lock) node = _typingInFlight.AddLast(send);
+        try
+        {
+            await Hub!.InvokeAsync("Typing", DisputeId, cancel.Token);
+            phase.SendAcked();
+        }
+        catch (Exception e)
+        {
+            phase.SendFailed(e);
+            // A failed typing publishes nothing (most likely): stop expecting it, unless it was already matched.
+            lock (_run.Lock)
+                if (node.List is not null) _typingInFlight.Remove(node);
+        }
+    }
+
+    /// <summary>Typing sends of <paramref name="phase"/> still waiting for their signal; forgets them.</summary>
+    public int TakeUndeliveredTyping(Phase phase)
+    {
+        lock (_run.Lock)
+        {
+            var count = 0;
+            for (var node = _typingInFlight.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.Phase == phase)
+                {
+                    _typingInFlight.Remove(node);
+                    count++;
+                }
+                node = next;
+            }
+            return count;
+        }
+    }
+
+    private sealed record TypingSend(long Timestamp, Phase Phase);
+}
+
+/// <summary>Run-wide counters, mostly for spotting trouble.</summary>
+public static class Counters
+{
+    public static long Heartbeats;
+    public static long ConnectionsClosed;
+    public static long DuplicateEvents;
+    public static long MessageEventsReceived;
+    public static long TypingSignalsReceived;
+    public static long TypingSignalsUnmatched;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Notes = new();
+
+    public static void Increment(ref long counter) => Interlocked.Increment(ref counter);
+
+    public static void Note(string note)
+    {
+        if (note.Length > 200) note = note[..200] + "…";
+        Notes.AddOrUpdate(note, 1, (_, n) => n + 1);
+    }
+
+    public static IReadOnlyDictionary<string, int> NotesByCount() => Notes.OrderByDescending(n => n.Value).ToDictionary(n => n.Key, n => n.Value);
+}

@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Mediation.Bench;
+
+/// <summary>What one phase (typing or messages) counted: sends, answers, errors, deliveries and their latencies.</summary>
+public sealed class Phase(string name)
+{
+    private readonly object _lock = new();
+    private readonly List<double> _latenciesMs = [];
+    private readonly ConcurrentDictionary<string, int> _errorKinds = new();
+    private long _sent;
+    private long _acked;
+    private long _errors;
+
+    public string Name { get; } = name;
+    /// <summary>Wall time from the phase's first scheduled send to its last one.</summary>
+    public double SendingSeconds { get; set; }
+    public double ServiceCpuSeconds { get; set; }
+    public double BenchCpuSeconds { get; set; }
+    public long Undelivered { get; set; }
+
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Acked => Interlocked.Read(ref _acked);
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public void SendStarted() => Interlocked.Increment(ref _sent);
+    public void SendAcked() => Interlocked.Increment(ref _acked);
+
+    public void SendFailed(Exception e)
+    {
+        Interlocked.Increment(ref _errors);
+        _errorKinds.AddOrUpdate(ErrorKind(e), 1, (_, n) => n + 1);
+    }
+
+    public void Delivered(long sentTimestamp, long receivedTimestamp)
+    {
+        var ms = Stopwatch.GetElapsedTime(sentTimestamp, receivedTimestamp).TotalMilliseconds;
+        lock (_lock) _latenciesMs.Add(ms);
+    }
+
+    public Summary Summarize()
+    {
+        double[] sorted;
+        lock (_lock) sorted = [.. _latenciesMs];
+        Array.Sort(sorted);
+        double Pct(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Summary(
+            Name, Sent, Acked, sorted.Length, SendingSeconds > 0 ? sorted.Length / SendingSeconds : 0, Errors, Undelivered,
+            Pct(0.50), Pct(0.95), Pct(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
+            sorted.Length == 0 ? double.NaN : sorted.Average(),
+            SendingSeconds, ServiceCpuSeconds, BenchCpuSeconds,
+            _errorKinds.OrderByDescending(k => k.Value).ToDictionary(k => k.Key, k => k.Value));
+    }
+
+    private static string ErrorKind(Exception e)
+    {
+        var message = e switch
+        {
+            OperationCanceledException => "timed out waiting for the answer",
+            _ => $"{e.GetType().Name}: {e.Message}",
+        };
+        // Keep error kinds few: drop the ids that differ from one dispute to the next.
+        var words = message.Split(' ').Select(w => w.StartsWith("b") && w.Contains('-') && w.Length > 8 ? "…" : w);
+        var kind = string.Join(' ', words);
+        return kind.Length > 200 ? kind[..200] + "…" : kind;
+    }
+
+    public sealed record Summary(
+        string Name, long Sent, long Acked, long Delivered, double DeliveredPerSecond, long Errors, long Undelivered,
+        double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs,
+        double SendingSeconds, double ServiceCpuSeconds, double BenchCpuSeconds,
+        IReadOnlyDictionary<string, int> ErrorKinds);
+}

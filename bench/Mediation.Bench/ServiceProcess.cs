@@ -1,0 +1,226 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Mediation.Bench;
+
+/// <summary>
+/// The service as a separate OS process, started from its Release build the way an operator runs it: its own data
+/// folder, its own ports, warnings and errors only on the console (which this class counts and keeps a sample of).
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private const int KeptLines = 40;
+    private readonly Process _process;
+    private readonly string _dataDirectory;
+    private readonly object _lock = new();
+    private readonly List<string> _firstProblems = [];
+    private readonly Queue<string> _lastLines = new();
+    private readonly Dictionary<string, int> _problemCounts = [];
+    private string? _currentProblem;
+
+    public Uri BaseAddress { get; }
+    public int ProcessId => _process.Id;
+
+    private ServiceProcess(Process process, Uri baseAddress, string dataDirectory)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        _dataDirectory = dataDirectory;
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyList<KeyValuePair<string, string>> environment, bool rebuild, TextWriter log)
+    {
+        var root = RepositoryRoot();
+        var project = Path.Combine(root, "src", "Api");
+        var dll = Path.Combine(project, "bin", "Release", "net10.0", "Mediation.Api.dll");
+        if (rebuild || !File.Exists(dll))
+        {
+            log.WriteLine($"building the service: dotnet build -c Release {project}");
+            await BuildAsync(project);
+            if (!File.Exists(dll)) throw new InvalidOperationException($"the build did not produce {dll}");
+        }
+
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"mediation-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dataDirectory);
+        var httpPort = FreePort();
+        var siloPort = FreePort();
+        var info = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
+        info.Environment["Mediation__SiloPort"] = siloPort.ToString();
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in environment) info.Environment[key] = value;
+
+        var service = new ServiceProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"),
+            new Uri($"http://127.0.0.1:{httpPort}"), dataDirectory);
+        try
+        {
+            await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+        }
+        catch
+        {
+            await service.DisposeAsync();
+            throw;
+        }
+        return service;
+    }
+
+    /// <summary>Walks up from the program's folder, then from the current one, to the folder holding Mediation.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "Mediation.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Mediation.sln not found above the program or the current directory");
+    }
+
+    private static async Task BuildAsync(string project)
+    {
+        var info = new ProcessStartInfo("dotnet", ["build", "-c", "Release", "-nologo", "-v", "quiet", project])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var build = Process.Start(info)!;
+        var stdout = build.StandardOutput.ReadToEndAsync();
+        var stderr = build.StandardError.ReadToEndAsync();
+        await build.WaitForExitAsync();
+        if (build.ExitCode != 0)
+            throw new InvalidOperationException($"dotnet build -c Release {project} failed ({build.ExitCode}):\n{await stdout}\n{await stderr}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private async Task WaitUntilHealthyAsync(TimeSpan limit)
+    {
+        using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the service exited with {_process.ExitCode}:\n{Tail()}");
+            try
+            {
+                if ((await client.GetAsync("/health")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            if (deadline.Elapsed > limit) throw new TimeoutException($"the service was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>CPU time the service has used so far (user + system, all threads).</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+            catch (InvalidOperationException)
+            {
+                return TimeSpan.Zero;
+            }
+        }
+    }
+
+    public long WorkingSetBytes
+    {
+        get
+        {
+            try
+            {
+                _process.Refresh();
+                return _process.WorkingSet64;
+            }
+            catch (InvalidOperationException)
+            {
+                return 0;
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    private void Line(string? line)
+    {
+        if (line is null) return;
+        lock (_lock)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > KeptLines) _lastLines.Dequeue();
+            // The console logger writes "warn: Category[id]" / "fail: ..." and then the message on indented lines.
+            if (line.StartsWith("warn: ", StringComparison.Ordinal) || line.StartsWith("fail: ", StringComparison.Ordinal)
+                || line.StartsWith("crit: ", StringComparison.Ordinal))
+            {
+                _currentProblem = line;
+                return;
+            }
+            if (_currentProblem is not null)
+            {
+                // The first message line tells the kind of problem; count by level, category and message start.
+                var key = $"{_currentProblem} {line.Trim()}";
+                if (key.Length > 220) key = key[..220] + "…";
+                _problemCounts[key] = _problemCounts.GetValueOrDefault(key) + 1;
+                if (_firstProblems.Count < 5) _firstProblems.Add(key);
+                _currentProblem = null;
+            }
+        }
+    }
+
+    /// <summary>Warnings and errors the service logged, by kind, most frequent first.</summary>
+    public IReadOnlyList<(string Problem, int Count)> Problems()
+    {
+        lock (_lock) return _problemCounts.OrderByDescending(p => p.Value).Select(p => (p.Key, p.Value)).ToList();
+    }
+
+    public string Tail()
+    {
+        lock (_lock) return string.Join('\n', _lastLines);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException) { }
+        _process.Dispose();
+        for (var attempt = 0; attempt < 5 && Directory.Exists(_dataDirectory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(_dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                await Task.Delay(200);
+            }
+        }
+    }
+}
