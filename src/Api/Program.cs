@@ -10,7 +10,9 @@ using Microsoft.AspNetCore.SignalR;
 var builder = WebApplication.CreateBuilder(args);
 
 // The embedded default: one process hosting a silo (SQLite under MEDIATION_DATA_DIR) and the HTTP edge.
-builder.AddMediationSilo();
+// In production the edge may instead join separately run silos as an Orleans client (Mediation:ApiHosting=Client).
+if (MediationSiloOptions.From(builder.Configuration).ApiHosting == ApiHosting.Client) builder.AddMediationClient();
+else builder.AddMediationSilo();
 
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<MediationExceptionHandler>();

@@ -1,7 +1,17 @@
-using Microsoft.Extensions.Hosting;
 using Mediation.Silo.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-// A standalone silo: production hosts this next to API nodes that join as Orleans clients.
-var builder = Host.CreateApplicationBuilder(args);
+// A standalone silo: production runs several of these next to API nodes that join as Orleans clients.
+// `--apply-schema` applies the database schema for the configured storage and exits.
+var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--apply-schema").ToArray());
+if (args.Contains("--apply-schema"))
+{
+    MediationSiloHosting.ApplySchema(MediationSiloOptions.From(builder.Configuration));
+    Console.WriteLine("schema applied");
+    return;
+}
+builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
 builder.AddMediationSilo();
 await builder.Build().RunAsync();

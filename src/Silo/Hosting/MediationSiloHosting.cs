@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Hosting;
 
 namespace Mediation.Silo.Hosting;
 
@@ -40,7 +41,11 @@ public static class MediationSiloHosting
         else
         {
             silo.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = RequirePostgres(options); });
-            silo.ConfigureEndpoints(options.SiloPort, options.GatewayPort == 0 ? 30000 : options.GatewayPort, listenOnAnyHostAddress: true);
+            var gatewayPort = options.GatewayPort == 0 ? 30000 : options.GatewayPort;
+            if (options.AdvertisedAddress is { Length: > 0 } advertised)
+                silo.ConfigureEndpoints(IPAddress.Parse(advertised), options.SiloPort, gatewayPort, listenOnAnyHostAddress: true);
+            else
+                silo.ConfigureEndpoints(options.SiloPort, gatewayPort, listenOnAnyHostAddress: true);
         }
         return silo;
     }
@@ -75,11 +80,32 @@ public static class MediationSiloHosting
             silo.Services.AddSingleton<IDisputeEventLog>(sp =>
                 new SqliteDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<SqliteDisputeEventLog>>()));
         else
-            throw new NotSupportedException("PostgreSQL message history arrives with production mode");
+            silo.Services.AddSingleton<IDisputeEventLog>(sp =>
+                new PostgresDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<PostgresDisputeEventLog>>()));
         return silo;
     }
 
-    private static void ApplySchema(MediationSiloOptions options)
+    /// <summary>
+    /// An HTTP/SignalR edge that is not a silo: it joins the cluster as an Orleans client (production mode, where
+    /// API nodes and silos scale separately). Streams must be configured as on the silos.
+    /// </summary>
+    public static IHostApplicationBuilder AddMediationClient(this IHostApplicationBuilder builder)
+    {
+        var options = MediationSiloOptions.From(builder.Configuration);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+            if (options.Storage == StorageKind.Sqlite)
+                client.UseLocalhostClustering(options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId);
+            else
+                client.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = RequirePostgres(options); });
+            client.AddMemoryStreams(MediationStreams.Provider);
+        });
+        return builder;
+    }
+
+    /// <summary>Applies the schema scripts for the configured storage; the documented <c>--apply-schema</c> command.</summary>
+    public static void ApplySchema(MediationSiloOptions options)
     {
         if (options.Storage == StorageKind.Sqlite)
         {

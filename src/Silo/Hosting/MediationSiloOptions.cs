@@ -2,6 +2,14 @@ using Microsoft.Extensions.Configuration;
 
 namespace Mediation.Silo.Hosting;
 
+public enum ApiHosting
+{
+    /// <summary>The API process is also a silo: the embedded default, and a simple production shape.</summary>
+    CoHosted,
+    /// <summary>The API process is an Orleans client of separately run silos (<c>src/Silo</c>).</summary>
+    Client,
+}
+
 public enum StorageKind
 {
     /// <summary>The embedded default: one SQLite file under <c>MEDIATION_DATA_DIR</c>.</summary>
@@ -29,6 +37,12 @@ public sealed record MediationSiloOptions
     /// <summary>For a second local silo: the port of the first one to join (embedded mode, development only).</summary>
     public int? PrimarySiloPort { get; init; }
 
+    /// <summary>How the API process reaches the cluster: it co-hosts a silo (default) or joins as a client.</summary>
+    public ApiHosting ApiHosting { get; init; } = ApiHosting.CoHosted;
+
+    /// <summary>The address other silos and clients reach this silo at (production); e.g. the pod IP. Host's address if unset.</summary>
+    public string? AdvertisedAddress { get; init; }
+
     public string ClusterId { get; init; } = "mediation";
     public string ServiceId { get; init; } = "mediation";
 
@@ -48,6 +62,8 @@ public sealed record MediationSiloOptions
             SiloPort = section.GetValue("SiloPort", defaults.SiloPort),
             GatewayPort = section.GetValue("GatewayPort", defaults.GatewayPort),
             PrimarySiloPort = section.GetValue<int?>("PrimarySiloPort"),
+            ApiHosting = section.GetValue("ApiHosting", defaults.ApiHosting),
+            AdvertisedAddress = section["AdvertisedAddress"],
             ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
             ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
         };
