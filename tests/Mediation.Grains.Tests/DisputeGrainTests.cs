@@ -19,6 +19,17 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Grains.GetGrain<IOrderGrain>(order.OrderId).OpenDisputeAsync(consumer,
             new OpenDisputeRequest(order.OrderId, DisputeCategory.Quality, Remedy.FullRefund, claimed, "The tea tins arrived crushed and damp."));
 
+    private async Task WaitForAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the condition did not become true in time");
+            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(20);
+        }
+    }
+
     private async Task WaitForStateAsync(IDisputeGrain dispute, Caller caller, DisputeState expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -93,7 +104,14 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         var dispute = Grains.GetGrain<IDisputeGrain>(opened.DisputeId);
         await dispute.SendMessageAsync(consumer, "Hello? Anyone there?");
 
-        fixture.Clock.Advance(TimeSpan.FromHours(23));
+        fixture.Clock.Advance(TimeSpan.FromHours(20));
+        // Four hours before the deadline the merchant is warned, on the timeline and in its console.
+        await WaitForAsync(async () => (await dispute.GetEventsAsync(consumer, 0, 100)).Any(e => e.Type == DisputeEventType.DeadlineWarning));
+        var warned = await Grains.GetGrain<IMerchantGrain>(order.MerchantId).ListAsync(merchant);
+        Assert.Equal("DeadlineWarning", Assert.Single(warned.Disputes).LastEventType);
+        Assert.Equal(DisputeState.AwaitingMerchant, (await dispute.GetAsync(consumer)).State);
+
+        fixture.Clock.Advance(TimeSpan.FromHours(3));
         Assert.Equal(DisputeState.AwaitingMerchant, (await dispute.GetAsync(consumer)).State);
 
         fixture.Clock.Advance(TimeSpan.FromHours(1.5));

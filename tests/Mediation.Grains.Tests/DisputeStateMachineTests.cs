@@ -8,7 +8,10 @@ public sealed class DisputeStateMachineTests
 {
     private static readonly DateTimeOffset Opened = new(2026, 11, 11, 10, 0, 0, TimeSpan.Zero);
     private static readonly DisputeDeadlines Deadlines = new(
-        MerchantRespondBy: Opened.AddHours(24), NegotiationEndsAt: Opened.AddHours(72), ExpiresAt: Opened.AddDays(14), RemedyDueBy: Opened.AddDays(10));
+        MerchantRespondBy: Opened.AddHours(24), NegotiationEndsAt: Opened.AddHours(72), ExpiresAt: Opened.AddDays(14), RemedyDueBy: Opened.AddDays(10))
+    {
+        MerchantWarningAt = Opened.AddHours(20),
+    };
     private static readonly OpenOffer ConsumerClaim = new(1, "c1", Role.Consumer, Remedy.FullRefund, 100m);
     private static readonly OpenOffer MerchantOffer = new(5, "m1", Role.Merchant, Remedy.PartialRefund, 40m);
 
@@ -101,6 +104,17 @@ public sealed class DisputeStateMachineTests
     }
 
     [Fact]
+    public void A_silent_merchant_is_warned_once_before_the_first_response_deadline()
+    {
+        Assert.Null(DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 19.9, false)));
+        Assert.Equal(DisputeEventType.DeadlineWarning, DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 20, false))?.Type);
+        var warned = Facts(DisputeState.AwaitingMerchant, 20, false) with { MerchantWarned = true };
+        Assert.Null(DisputeStateMachine.DueOutcome(warned));
+        Assert.Equal(Deadlines.MerchantRespondBy, DisputeStateMachine.NextDeadline(warned)?.At);
+        Assert.Null(DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 21, merchantResponded: true)));
+    }
+
+    [Fact]
     public void An_open_dispute_nobody_settles_expires()
     {
         Assert.Null(DisputeStateMachine.DueOutcome(Facts(DisputeState.Negotiating, 24 * 13)));
@@ -128,7 +142,7 @@ public sealed class DisputeStateMachineTests
     [Fact]
     public void The_next_deadline_is_the_one_the_dispute_is_running_against()
     {
-        Assert.Equal(Deadlines.MerchantRespondBy, DisputeStateMachine.NextDeadline(Facts(DisputeState.AwaitingMerchant, 1, false))?.At);
+        Assert.Equal(Deadlines.MerchantWarningAt, DisputeStateMachine.NextDeadline(Facts(DisputeState.AwaitingMerchant, 1, false))?.At);
         Assert.Equal(Deadlines.ExpiresAt, DisputeStateMachine.NextDeadline(Facts(DisputeState.Negotiating, 1, true))?.At);
         Assert.Equal(Deadlines.RemedyDueBy, DisputeStateMachine.NextDeadline(Facts(DisputeState.Settled))?.At);
     }
