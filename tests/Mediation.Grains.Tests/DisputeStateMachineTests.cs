@@ -98,7 +98,7 @@ public sealed class DisputeStateMachineTests
     [Fact]
     public void A_silent_merchant_past_the_first_response_deadline_escalates_the_dispute()
     {
-        Assert.Null(DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 23.9, false)));
+        Assert.Null(DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 23.9, false) with { MerchantWarned = true }));
         var outcome = DisputeStateMachine.DueOutcome(Facts(DisputeState.AwaitingMerchant, 24, false));
         Assert.Equal(DisputeState.Escalated, outcome?.State);
     }
