@@ -21,6 +21,7 @@ public sealed class BenchOptions
     public List<KeyValuePair<string, string>> Environment { get; } = [];
     public string? Label { get; private set; }
     public string? JsonFile { get; private set; }
+    public string? ServiceLog { get; private set; }
     /// <summary>Rebuild the service in Release even if a build is there.</summary>
     public bool Build { get; private set; }
     public bool ShowHelp { get; private set; }
@@ -41,6 +42,7 @@ public sealed class BenchOptions
           --env KEY=VALUE      extra environment variable for the started service (repeatable)
           --label NAME         the run's name in the report (default: embedded, or external with --url)
           --json FILE          also write the figures as JSON
+          --service-log FILE   write everything the started service prints to FILE
           --build              rebuild src/Api in Release before starting it (default: only if missing)
         """;
 
@@ -95,13 +97,14 @@ public sealed class BenchOptions
                     break;
                 case "--label": o.Label = Value(); break;
                 case "--json": o.JsonFile = Value(); break;
+                case "--service-log": o.ServiceLog = Value(); break;
                 case "--build": o.Build = true; break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }
         }
-        if (o.Url is not null && (o.Environment.Count > 0 || o.Build))
-            throw new ArgumentException("--env and --build apply to a started service; they make no sense with --url");
+        if (o.Url is not null && (o.Environment.Count > 0 || o.Build || o.ServiceLog is not null))
+            throw new ArgumentException("--env, --build and --service-log apply to a started service; they make no sense with --url");
         o.Label ??= o.Url is not null ? "external" : "embedded";
         return o;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mediation.Bench;
 
@@ -91,6 +92,9 @@ public sealed class Party(string disputeId, string userId, string role)
     public HubConnection? Hub { get; private set; }
     public double ConnectMs { get; private set; }
     public double JoinMs { get; private set; }
+    /// <summary>When the join completed (Stopwatch timestamp); 0 if it did not.</summary>
+    public long JoinedAt { get; private set; }
+    private string? _lastTypingAt;
 
     private DisputeRun _run = null!;
     private Party _counterpart = null!;
@@ -133,7 +137,8 @@ public sealed class Party(string disputeId, string userId, string role)
         await hub.InvokeAsync("JoinDispute", DisputeId, 0L, cancel.Token);
         // The join replays the history (the Opened event, seq 1) before it answers; wait for it all the same.
         await _opened.Task.WaitAsync(cancel.Token);
-        JoinMs = Stopwatch.GetElapsedTime(connected).TotalMilliseconds;
+        JoinedAt = Stopwatch.GetTimestamp();
+        JoinMs = Stopwatch.GetElapsedTime(connected, JoinedAt).TotalMilliseconds;
     }
 
     private void OnEvent(JsonElement e)
@@ -156,8 +161,16 @@ public sealed class Party(string disputeId, string userId, string role)
         var from = s.TryGetProperty("userId", out var u) ? u.GetString() : null;
         if (kind != "typing" || from != _counterpart.UserId) return; // typingStopped, read receipts, our own echo
         Counters.Increment(ref Counters.TypingSignalsReceived);
+        var at = s.TryGetProperty("at", out var atElement) ? atElement.GetRawText() : null;
         lock (_run.Lock)
         {
+            // The grain stamps each signal with its own time: the same stamp twice is the same signal delivered twice.
+            if (at is not null && at == _lastTypingAt)
+            {
+                Counters.Increment(ref Counters.DuplicateTypingSignals);
+                return;
+            }
+            _lastTypingAt = at;
             var first = _counterpart._typingInFlight.First;
             if (first is null)
             {
@@ -239,6 +252,7 @@ public static class Counters
     public static long MessageEventsReceived;
     public static long TypingSignalsReceived;
     public static long TypingSignalsUnmatched;
+    public static long DuplicateTypingSignals;
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Notes = new();
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);

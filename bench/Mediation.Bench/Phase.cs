@@ -16,6 +16,8 @@ public sealed class Phase(string name)
     public string Name { get; } = name;
     /// <summary>Wall time from the phase's first scheduled send to its last one.</summary>
     public double SendingSeconds { get; set; }
+    /// <summary>Wall time over which the CPU figures were taken: sending, then waiting for the last answers and deliveries.</summary>
+    public double WallSeconds { get; set; }
     public double ServiceCpuSeconds { get; set; }
     public double BenchCpuSeconds { get; set; }
     public long Undelivered { get; set; }
@@ -49,7 +51,7 @@ public sealed class Phase(string name)
             Name, Sent, Acked, sorted.Length, SendingSeconds > 0 ? sorted.Length / SendingSeconds : 0, Errors, Undelivered,
             Pct(0.50), Pct(0.95), Pct(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
             sorted.Length == 0 ? double.NaN : sorted.Average(),
-            SendingSeconds, ServiceCpuSeconds, BenchCpuSeconds,
+            SendingSeconds, WallSeconds, ServiceCpuSeconds, BenchCpuSeconds,
             _errorKinds.OrderByDescending(k => k.Value).ToDictionary(k => k.Key, k => k.Value));
     }
 
@@ -69,6 +71,6 @@ public sealed class Phase(string name)
     public sealed record Summary(
         string Name, long Sent, long Acked, long Delivered, double DeliveredPerSecond, long Errors, long Undelivered,
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs,
-        double SendingSeconds, double ServiceCpuSeconds, double BenchCpuSeconds,
+        double SendingSeconds, double WallSeconds, double ServiceCpuSeconds, double BenchCpuSeconds,
         IReadOnlyDictionary<string, int> ErrorKinds);
 }

@@ -18,12 +18,14 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Queue<string> _lastLines = new();
     private readonly Dictionary<string, int> _problemCounts = [];
     private string? _currentProblem;
+    private StreamWriter? _logFile;
 
     public Uri BaseAddress { get; }
     public int ProcessId => _process.Id;
 
-    private ServiceProcess(Process process, Uri baseAddress, string dataDirectory)
+    private ServiceProcess(Process process, Uri baseAddress, string dataDirectory, StreamWriter? logFile)
     {
+        _logFile = logFile;
         _process = process;
         BaseAddress = baseAddress;
         _dataDirectory = dataDirectory;
@@ -33,7 +35,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyList<KeyValuePair<string, string>> environment, bool rebuild, TextWriter log)
+    public static async Task<ServiceProcess> StartAsync(IReadOnlyList<KeyValuePair<string, string>> environment, bool rebuild, string? logFile, TextWriter log)
     {
         var root = RepositoryRoot();
         var project = Path.Combine(root, "src", "Api");
@@ -62,8 +64,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (key, value) in environment) info.Environment[key] = value;
 
+        var file = logFile is null ? null : new StreamWriter(logFile, append: false) { AutoFlush = true };
         var service = new ServiceProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"),
-            new Uri($"http://127.0.0.1:{httpPort}"), dataDirectory);
+            new Uri($"http://127.0.0.1:{httpPort}"), dataDirectory, file);
         try
         {
             await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
@@ -127,18 +130,18 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>CPU time the service has used so far (user + system, all threads).</summary>
-    public TimeSpan CpuTime
+    public TimeSpan? CpuTime
     {
         get
         {
             try
             {
                 _process.Refresh();
-                return _process.TotalProcessorTime;
+                return _process.HasExited ? null : _process.TotalProcessorTime;
             }
             catch (InvalidOperationException)
             {
-                return TimeSpan.Zero;
+                return null;
             }
         }
     }
@@ -159,13 +162,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>Null while the service runs; its exit code once it has stopped by itself.</summary>
+    public int? ExitCode
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited ? _process.ExitCode : null;
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+    }
 
     private void Line(string? line)
     {
         if (line is null) return;
         lock (_lock)
         {
+            _logFile?.WriteLine(line);
             _lastLines.Enqueue(line);
             if (_lastLines.Count > KeptLines) _lastLines.Dequeue();
             // The console logger writes "warn: Category[id]" / "fail: ..." and then the message on indented lines.
@@ -177,14 +195,24 @@ public sealed class ServiceProcess : IAsyncDisposable
             }
             if (_currentProblem is not null)
             {
-                // The first message line tells the kind of problem; count by level, category and message start.
-                var key = $"{_currentProblem} {line.Trim()}";
+                // The first message line tells the kind of problem; count by level, category and the message with
+                // its ids and numbers taken out, so that one kind of problem is one line of the report.
+                var key = $"{_currentProblem.Split('[')[0]} {Normalize(line.Trim())}";
                 if (key.Length > 220) key = key[..220] + "…";
                 _problemCounts[key] = _problemCounts.GetValueOrDefault(key) + 1;
                 if (_firstProblems.Count < 5) _firstProblems.Add(key);
                 _currentProblem = null;
             }
         }
+    }
+
+    private static string Normalize(string message)
+    {
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"\[Activation: [^\]]*?GrainType=([\w.]+)[^\]]*\]", "[$1]");
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"\[S[\d.:@]+ ([\w.-]+)/[^\]]*\]", "[$1]");
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"\b[0-9a-f]{32}\b", "…");
+        message = System.Text.RegularExpressions.Regex.Replace(message, @"\d+", "#");
+        return message;
     }
 
     /// <summary>Warnings and errors the service logged, by kind, most frequent first.</summary>
@@ -211,6 +239,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         catch (Exception e) when (e is InvalidOperationException or OperationCanceledException) { }
         _process.Dispose();
+        lock (_lock)
+        {
+            _logFile?.Dispose();
+            _logFile = null;
+        }
         for (var attempt = 0; attempt < 5 && Directory.Exists(_dataDirectory); attempt++)
         {
             try
