@@ -57,21 +57,19 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
     }
 
     /// <summary>Asks each followed dispute for events this node has not delivered (a lost last event, say).</summary>
-    public async Task HeartbeatAsync(CancellationToken cancellationToken)
-    {
-        foreach (var feed in _feeds.Values)
+    public Task HeartbeatAsync(CancellationToken cancellationToken) =>
+        // Feeds are independent; a bounded fan-out keeps a node with thousands of them on its period.
+        Parallel.ForEachAsync(_feeds.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (feed, _) =>
         {
-            if (cancellationToken.IsCancellationRequested) return;
             try
             {
                 await feed.HeartbeatAsync();
             }
             catch (Exception e)
             {
-                logger.LogDebug(e, "Heartbeat for dispute {DisputeId} failed", feed.DisputeId);
+                Logger.LogDebug(e, "Heartbeat for dispute {DisputeId} failed", feed.DisputeId);
             }
-        }
-    }
+        });
 
     public int FeedCount => _feeds.Count;
 

@@ -93,7 +93,14 @@ public sealed class FeedHeartbeat(DisputeFeeds feeds, IConfiguration configurati
     {
         var period = configuration.GetValue("Mediation:HeartbeatPeriod", TimeSpan.FromSeconds(5));
         using var timer = new PeriodicTimer(period);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-            await feeds.HeartbeatAsync(stoppingToken);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await feeds.HeartbeatAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
     }
 }
