@@ -25,6 +25,10 @@ public sealed class BenchOptions
     /// <summary>Rebuild the service in Release even if a build is there.</summary>
     public bool Build { get; private set; }
     public bool ShowHelp { get; private set; }
+    /// <summary>Run the scenario twice in one invocation, embedded (SQLite) and PostgreSQL, and compare them.</summary>
+    public bool Compare { get; private set; }
+    /// <summary>With <see cref="Compare"/>: run PostgreSQL first instead of the embedded mode (to check order effects).</summary>
+    public bool PostgresFirst { get; private set; }
 
     public const string Usage = """
         Mediation.Bench — end-to-end latency and throughput of the negotiation chat, with a typing-signal baseline.
@@ -44,11 +48,18 @@ public sealed class BenchOptions
           --json FILE          also write the figures as JSON
           --service-log FILE   write everything the started service prints to FILE
           --build              rebuild src/Api in Release before starting it (default: only if missing)
+          --compare            run the scenario twice in one invocation: the embedded default (SQLite), then
+                               PostgreSQL (a throwaway server from scripts/pg.sh, Mediation__Storage=PostgreSql);
+                               prints both reports and a side-by-side table with the ratio postgres/embedded.
+                               --env applies to both runs; --json writes both runs and the ratios;
+                               --service-log FILE writes FILE.embedded and FILE.postgres (and FILE.postgres-server)
+          --order O            with --compare: embedded-first (default) or postgres-first
         """;
 
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
+        var orderGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -99,13 +110,30 @@ public sealed class BenchOptions
                 case "--json": o.JsonFile = Value(); break;
                 case "--service-log": o.ServiceLog = Value(); break;
                 case "--build": o.Build = true; break;
+                case "--compare": o.Compare = true; break;
+                case "--order":
+                    var order = Value();
+                    o.PostgresFirst = order switch
+                    {
+                        "embedded-first" => false,
+                        "postgres-first" => true,
+                        _ => throw new ArgumentException($"--order takes embedded-first or postgres-first, not '{order}'"),
+                    };
+                    orderGiven = true;
+                    break;
                 case "-h" or "--help": o.ShowHelp = true; break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }
         }
         if (o.Url is not null && (o.Environment.Count > 0 || o.Build || o.ServiceLog is not null))
             throw new ArgumentException("--env, --build and --service-log apply to a started service; they make no sense with --url");
-        o.Label ??= o.Url is not null ? "external" : "embedded";
+        if (o.Compare && o.Url is not null)
+            throw new ArgumentException("--compare starts both services itself; it makes no sense with --url");
+        if (orderGiven && !o.Compare) throw new ArgumentException("--order applies to --compare only");
+        if (o.Compare && o.Environment.Any(e => e.Key.Replace(":", "__") is var k
+                && (k.Equals("Mediation__Storage", StringComparison.OrdinalIgnoreCase) || k.Equals("ConnectionStrings__Mediation", StringComparison.OrdinalIgnoreCase))))
+            throw new ArgumentException("--compare sets Mediation__Storage and ConnectionStrings__Mediation itself; do not pass them with --env");
+        o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : "embedded";
         return o;
     }
 }

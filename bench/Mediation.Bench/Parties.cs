@@ -257,6 +257,19 @@ public static class Counters
 
     public static void Increment(ref long counter) => Interlocked.Increment(ref counter);
 
+    /// <summary>Zeroes everything: a --compare invocation runs the scenario twice in one process.</summary>
+    public static void Reset()
+    {
+        Interlocked.Exchange(ref Heartbeats, 0);
+        Interlocked.Exchange(ref ConnectionsClosed, 0);
+        Interlocked.Exchange(ref DuplicateEvents, 0);
+        Interlocked.Exchange(ref MessageEventsReceived, 0);
+        Interlocked.Exchange(ref TypingSignalsReceived, 0);
+        Interlocked.Exchange(ref TypingSignalsUnmatched, 0);
+        Interlocked.Exchange(ref DuplicateTypingSignals, 0);
+        Notes.Clear();
+    }
+
     public static void Note(string note)
     {
         if (note.Length > 200) note = note[..200] + "…";

@@ -20,6 +20,8 @@ public sealed class Phase(string name)
     public double WallSeconds { get; set; }
     public double ServiceCpuSeconds { get; set; }
     public double BenchCpuSeconds { get; set; }
+    /// <summary>CPU of a separate database server over the phase (PostgreSQL under --compare); NaN when there is none to watch.</summary>
+    public double DatabaseCpuSeconds { get; set; } = double.NaN;
     public long Undelivered { get; set; }
 
     public long Sent => Interlocked.Read(ref _sent);
@@ -51,7 +53,7 @@ public sealed class Phase(string name)
             Name, Sent, Acked, sorted.Length, SendingSeconds > 0 ? sorted.Length / SendingSeconds : 0, Errors, Undelivered,
             Pct(0.50), Pct(0.95), Pct(0.99), sorted.Length == 0 ? double.NaN : sorted[^1],
             sorted.Length == 0 ? double.NaN : sorted.Average(),
-            SendingSeconds, WallSeconds, ServiceCpuSeconds, BenchCpuSeconds,
+            SendingSeconds, WallSeconds, ServiceCpuSeconds, BenchCpuSeconds, DatabaseCpuSeconds,
             _errorKinds.OrderByDescending(k => k.Value).ToDictionary(k => k.Key, k => k.Value));
     }
 
@@ -71,6 +73,6 @@ public sealed class Phase(string name)
     public sealed record Summary(
         string Name, long Sent, long Acked, long Delivered, double DeliveredPerSecond, long Errors, long Undelivered,
         double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs,
-        double SendingSeconds, double WallSeconds, double ServiceCpuSeconds, double BenchCpuSeconds,
+        double SendingSeconds, double WallSeconds, double ServiceCpuSeconds, double BenchCpuSeconds, double DatabaseCpuSeconds,
         IReadOnlyDictionary<string, int> ErrorKinds);
 }

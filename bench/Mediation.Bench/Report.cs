@@ -20,6 +20,10 @@ public sealed class Report
     public int? ServiceExitCode { get; init; }
     /// <summary>Names only: values may hold connection strings.</summary>
     public required List<string> ServiceEnvironment { get; init; }
+    /// <summary>What the service stored into, when the bench knows (it started the service, or --compare).</summary>
+    public string? Storage { get; init; }
+    /// <summary>The machine's 1-minute load average just before the run (/proc/loadavg): others' work shows here.</summary>
+    public double? LoadAverageBefore { get; init; }
     public required MachineInfo Machine { get; init; }
     public required int Disputes { get; init; }
     public required int DisputesCreated { get; init; }
@@ -58,6 +62,19 @@ public sealed class Report
     public static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
 
+    public static double? LoadAverage()
+    {
+        try
+        {
+            return double.TryParse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out var load) ? load : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     public static string? CpuModel()
     {
         try
@@ -79,9 +96,11 @@ public sealed class Report
         var s = new StringBuilder();
         void Line(string text = "") => s.AppendLine(text);
         Line($"== Mediation.Bench: {Label} ==  {At:yyyy-MM-dd HH:mm} UTC");
-        Line($"machine      {Machine.ProcessorCount} logical CPUs{(Machine.Cpu is null ? "" : $" ({Machine.Cpu})")}, {Machine.Os}, {Machine.Runtime}");
+        Line($"machine      {Machine.ProcessorCount} logical CPUs{(Machine.Cpu is null ? "" : $" ({Machine.Cpu})")}, {Machine.Os}, {Machine.Runtime}" +
+             (LoadAverageBefore is { } load ? $"; load average before the run {load:F2}" : ""));
         Line($"service      {(StartedService ? "started by the bench (Release build, its own temp data dir)" : "external (--url)")}" +
              (ServiceEnvironment.Count > 0 ? $"; extra env: {string.Join(", ", ServiceEnvironment)}" : ""));
+        if (Storage is not null) Line($"storage      {Storage}");
         if (ServiceExitCode is { } code)
             Line($"!! THE SERVICE EXITED DURING THE RUN (exit code {code}); figures from then on measure a dead service");
         Line($"load         N = {Disputes} disputes ({DisputesCreated} created), {Connections} connections ({ConnectionsJoined} joined, {ConnectionsUnderLoad} under load)");
@@ -101,7 +120,8 @@ public sealed class Report
         foreach (var p in new[] { Typing, Messages })
             Line($"  {p.Name,-9} {p.Sent,7} {p.Acked,8} {p.Delivered,9} {p.DeliveredPerSecond,8:F1} {p.Errors,6} {p.Undelivered,7} {p.P50Ms,8:F1} {p.P95Ms,8:F1} {p.P99Ms,8:F1} {p.MaxMs,8:F1} {p.MeanMs,8:F1}   " +
                  (double.IsNaN(p.ServiceCpuSeconds) ? "n/a" : $"{p.ServiceCpuSeconds:F1} s over {p.WallSeconds:F0} s = {p.ServiceCpuSeconds / p.WallSeconds:F2} cores") +
-                 $" (bench {p.BenchCpuSeconds / p.WallSeconds:F2})");
+                 $" (bench {p.BenchCpuSeconds / p.WallSeconds:F2}" +
+                 (double.IsNaN(p.DatabaseCpuSeconds) ? ")" : $", database server {p.DatabaseCpuSeconds / p.WallSeconds:F2})"));
         foreach (var p in new[] { Typing, Messages })
             foreach (var (kind, count) in p.ErrorKinds) Line($"    {p.Name} error ×{count}: {kind}");
         var r = MessagesOverTyping;

@@ -104,7 +104,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw new InvalidOperationException($"dotnet build -c Release {project} failed ({build.ExitCode}):\n{await stdout}\n{await stderr}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

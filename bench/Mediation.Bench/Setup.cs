@@ -10,7 +10,7 @@ public static class Setup
 {
     public sealed record Result(List<DisputeRun> Disputes, double OrdersSeconds, double DisputesSeconds, int Failed, IReadOnlyDictionary<string, int> Failures);
 
-    public static async Task<Result> CreateAsync(Uri baseAddress, int count, int concurrency, TextWriter log)
+    public static async Task<Result> CreateAsync(Uri baseAddress, int count, int concurrency, TextWriter log, CancellationToken cancel = default)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.FromMinutes(10) })
         {
@@ -25,7 +25,7 @@ public static class Setup
 
         var created = new bool[count];
         var watch = Stopwatch.StartNew();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancel }, async (i, ct) =>
         {
             var (order, consumer, merchant) = ids[i];
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
@@ -56,7 +56,7 @@ public static class Setup
 
         var disputes = new DisputeRun?[count];
         watch.Restart();
-        await Parallel.ForEachAsync(Enumerable.Range(0, count).Where(i => created[i]), new ParallelOptions { MaxDegreeOfParallelism = concurrency }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, count).Where(i => created[i]), new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancel }, async (i, ct) =>
         {
             var (order, consumer, merchant) = ids[i];
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/disputes")

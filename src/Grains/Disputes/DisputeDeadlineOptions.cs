@@ -23,6 +23,9 @@ public sealed class DisputeDeadlineOptions
     /// <summary>A settled remedy not confirmed as carried out within this is flagged.</summary>
     public TimeSpan RemedyConfirmation { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often a pending deadline reminder re-fires if a tick was missed (Orleans' minimum is one minute).</summary>
-    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How soon a deadline reminder fires again after its due time if that tick was missed (a silo died). Orleans'
+    /// minimum is one minute. The reminder's first tick is the deadline itself, so this costs nothing before it.
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 }

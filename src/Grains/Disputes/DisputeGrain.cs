@@ -163,18 +163,22 @@ public sealed class DisputeGrain(
         return await log.ReadAsync(State.DisputeId, afterSeq, limit);
     }
 
-    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == DeadlineReminder ? OnDeadlineAsync(CancellationToken.None) : Task.CompletedTask;
+
+    /// <summary>Whatever the clock has brought about by now, in order (a warning and the deadline may both be due).</summary>
+    private async Task OnDeadlineAsync(CancellationToken cancellationToken)
     {
-        if (reminderName != DeadlineReminder || !State.Exists) return;
-        var outcome = DisputeStateMachine.DueOutcome(State.Facts(Now));
-        if (outcome is null)
+        if (!State.Exists) return;
+        var handled = false;
+        for (var outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)); outcome is not null; outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)))
         {
-            await ArmDeadlineReminderAsync();
-            return;
+            var e = NewEvent(outcome.Type, SystemAuthor, SystemAuthor) with { State = outcome.State, Reason = outcome.Reason };
+            logger.LogInformation("Dispute {DisputeId}: {Reason}", State.DisputeId, outcome.Reason);
+            await CommitAsync([e], forceWrite: true);
+            handled = true;
         }
-        var e = NewEvent(outcome.Type, SystemAuthor, SystemAuthor) with { State = outcome.State, Reason = outcome.Reason };
-        logger.LogInformation("Dispute {DisputeId}: {Reason}", State.DisputeId, outcome.Reason);
-        await CommitAsync([e], forceWrite: true);
+        if (!handled) await ArmDeadlineReminderAsync();
     }
 
     /// <summary>Applies an allowed action's event and the state change it brings, if any.</summary>
@@ -311,19 +315,37 @@ public sealed class DisputeGrain(
         }
     }
 
+    /// <summary>
+    /// The durable reminder first fires at the next deadline and then every <c>ReminderPeriod</c> until the grain
+    /// re-arms it, so a tick missed (a silo died, a range moved) costs at most one period. A deadline only moments
+    /// away also gets a grain timer, which fires on time while this activation lives.
+    /// </summary>
     private async Task ArmDeadlineReminderAsync()
     {
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
         var next = DisputeStateMachine.NextDeadline(State.Facts(Now));
         if (next is null)
         {
+            _armedFor = null;
             var existing = await this.GetReminder(DeadlineReminder);
             if (existing is not null) await this.UnregisterReminder(existing);
             return;
         }
         var due = next.Value.At - Now;
         if (due < TimeSpan.Zero) due = TimeSpan.Zero;
-        await this.RegisterOrUpdateReminder(DeadlineReminder, due, _clocks.ReminderPeriod);
+        if (_armedFor != next.Value.At)
+        {
+            await this.RegisterOrUpdateReminder(DeadlineReminder, due, _clocks.ReminderPeriod);
+            _armedFor = next.Value.At;
+        }
+        if (due <= NearDeadline)
+            _deadlineTimer = this.RegisterGrainTimer(OnDeadlineAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
     }
+
+    private static readonly TimeSpan NearDeadline = TimeSpan.FromMinutes(2);
+    private IGrainTimer? _deadlineTimer;
+    private DateTimeOffset? _armedFor;
 
     private Role Authorize(Caller caller)
     {

@@ -12,11 +12,27 @@ public sealed class PartyRecord
 }
 
 /// <summary>
-/// A merchant's or consumer's index of its disputes with running figures. It is written only when a line's
-/// state, deadline or first response changes; the latest sequence numbers ride along in memory.
+/// A merchant's or consumer's index of its disputes with running figures. A line's state, deadline or first
+/// response is written at once; the latest sequence numbers and read marks are written behind, a few seconds
+/// later and on deactivation, so a chat message does not cost the index a database write each.
 /// </summary>
 public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owner) : Grain, IDisputeIndex
 {
+    private static readonly TimeSpan WriteBehind = TimeSpan.FromSeconds(5);
+    private IGrainTimer? _flush;
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_flush is not null) await FlushAsync(cancellationToken);
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        _flush?.Dispose();
+        _flush = null;
+        await record.WriteStateAsync(cancellationToken);
+    }
+
     public async Task TrackAsync(DisputeSummary summary)
     {
         var disputes = record.State.Disputes;
@@ -34,7 +50,8 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
             || previous.NextDeadline != summary.NextDeadline
             || previous.MerchantFirstRespondedAt != summary.MerchantFirstRespondedAt
             || previous.RemedyOverdue != summary.RemedyOverdue;
-        if (worthWriting) await record.WriteStateAsync();
+        if (worthWriting) await FlushAsync(CancellationToken.None);
+        else _flush ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(WriteBehind, Timeout.InfiniteTimeSpan));
     }
 
     /// <summary>News for the party's console; a lost item is harmless, the list is the truth.</summary>
