@@ -13,7 +13,7 @@ public static class MediationProblems
         BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed request", $"the request body is not valid JSON for this call: {json.Message}"),
         BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "Request too large" : "Malformed request", e.Message),
         JsonException e => (400, "Malformed request", e.Message),
-        TimeoutException or DbException or OrleansException => (503, "Service unavailable", "the service cannot reach its database right now; nothing was changed, retry shortly"),
+        TimeoutException or DbException or OrleansException => (503, "Service unavailable", "the service cannot reach its database right now; retry shortly, with the same Idempotency-Key so that a retry never creates anything twice"),
         _ => null,
     };
 
