@@ -14,6 +14,8 @@ var builder = WebApplication.CreateBuilder(args);
 if (MediationSiloOptions.From(builder.Configuration).ApiHosting == ApiHosting.Client) builder.AddMediationClient();
 else builder.AddMediationSilo();
 
+// Rejected grain calls (a silo stopping) are sent again, for REST and the hub alike.
+builder.Services.AddSingleton<IOutgoingGrainCallFilter, RetryRejectedCalls>();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<MediationExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(o =>
