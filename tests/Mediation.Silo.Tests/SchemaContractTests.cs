@@ -146,6 +146,14 @@ public sealed class SchemaReminderGrain : Grain, ISchemaReminderGrain, IRemindab
 
 internal static class SchemaTestSupport
 {
+    /// <summary>The persistence ("x", and "xdel" deleting rows on clear) and reminder providers run against the schema.</summary>
+    public static void AddProvidersUnderTest(ISiloBuilder silo, string invariant, string connectionString)
+    {
+        silo.AddAdoNetGrainStorage("x", o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        silo.AddAdoNetGrainStorage("xdel", o => { o.Invariant = invariant; o.ConnectionString = connectionString; o.DeleteStateOnClear = true; });
+        silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+    }
+
     public const string SqliteInvariant = "System.Data.SQLite";
     public const string PostgreSqlInvariant = "Npgsql";
 
@@ -258,22 +266,7 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
             .UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: "mediation-sqlite");
-                silo.AddAdoNetGrainStorage("x", o =>
-                {
-                    o.Invariant = SchemaTestSupport.SqliteInvariant;
-                    o.ConnectionString = connectionString;
-                });
-                silo.AddAdoNetGrainStorage("xdel", o =>
-                {
-                    o.Invariant = SchemaTestSupport.SqliteInvariant;
-                    o.ConnectionString = connectionString;
-                    o.DeleteStateOnClear = true;
-                });
-                silo.UseAdoNetReminderService(o =>
-                {
-                    o.Invariant = SchemaTestSupport.SqliteInvariant;
-                    o.ConnectionString = connectionString;
-                });
+                SchemaTestSupport.AddProvidersUnderTest(silo, SchemaTestSupport.SqliteInvariant, connectionString);
             })
             .ConfigureLogging(l => SchemaTestSupport.ConfigureTestLogging(l, output))
             .Build();
@@ -552,22 +545,7 @@ public sealed class PostgreSqlSchemaContractTests(PostgreSqlServerFixture server
                     o.Invariant = SchemaTestSupport.PostgreSqlInvariant;
                     o.ConnectionString = cs;
                 });
-                silo.AddAdoNetGrainStorage("x", o =>
-                {
-                    o.Invariant = SchemaTestSupport.PostgreSqlInvariant;
-                    o.ConnectionString = cs;
-                });
-                silo.AddAdoNetGrainStorage("xdel", o =>
-                {
-                    o.Invariant = SchemaTestSupport.PostgreSqlInvariant;
-                    o.ConnectionString = cs;
-                    o.DeleteStateOnClear = true;
-                });
-                silo.UseAdoNetReminderService(o =>
-                {
-                    o.Invariant = SchemaTestSupport.PostgreSqlInvariant;
-                    o.ConnectionString = cs;
-                });
+                SchemaTestSupport.AddProvidersUnderTest(silo, SchemaTestSupport.PostgreSqlInvariant, cs);
             })
             .ConfigureLogging(l => SchemaTestSupport.ConfigureTestLogging(l, output))
             .Build();
