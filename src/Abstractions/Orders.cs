@@ -21,9 +21,9 @@ public sealed record Order(
     [property: Id(8)] DateTimeOffset PaidAt,
     [property: Id(9)] string PaymentChannel)
 {
-    /// <summary>Value equality including the items, so an identical re-push is recognised as the same order.</summary>
+    /// <summary>Value equality including the items (a record compares its list by reference), so an identical re-push is recognised.</summary>
     public bool SameAs(Order other) =>
-        this with { Items = [] } == other with { Items = [] } && Items.SequenceEqual(other.Items);
+        this with { Items = other.Items } == other && Items.SequenceEqual(other.Items);
 }
 
 /// <summary>What a consumer says when opening a dispute; everything else comes from the order.</summary>

@@ -7,6 +7,8 @@ public static class Validation
     public const int MaxNameLength = 200;
     public const int MaxItems = 100;
     public const decimal MaxAmount = 10_000_000m;
+    public const int MaxMessageLength = 2000;
+    public const int MaxDescriptionLength = 4000;
 
     public static bool IsId(string? id) =>
         id is { Length: > 0 and <= MaxIdLength } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
@@ -43,7 +45,7 @@ public static class Validation
         return problems;
     }
 
-    public static Dictionary<string, string[]> Problems(this OpenDisputeRequest request, int maxDescription)
+    public static Dictionary<string, string[]> Problems(this OpenDisputeRequest request)
     {
         var problems = new Dictionary<string, string[]>();
         if (!IsId(request.OrderId)) problems["orderId"] = [$"must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':'"];
@@ -51,7 +53,7 @@ public static class Validation
         if (!Enum.IsDefined(request.RequestedRemedy)) problems["requestedRemedy"] = ["unknown remedy"];
         if (!IsMoney(request.ClaimedAmount)) problems["claimedAmount"] = ["must not be negative and have at most two decimals"];
         if (string.IsNullOrWhiteSpace(request.Description)) problems["description"] = ["must describe the problem"];
-        else if (request.Description.Length > maxDescription) problems["description"] = [$"is {request.Description.Length} characters; the limit is {maxDescription}"];
+        else if (request.Description.Length > MaxDescriptionLength) problems["description"] = [$"is {request.Description.Length} characters; the limit is {MaxDescriptionLength}"];
         return problems;
     }
 }

@@ -179,8 +179,20 @@ public sealed class RealtimeTests(ApiFixture fixture)
         var notYet = await Assert.ThrowsAsync<HubException>(() => c.Hub.InvokeAsync<long>("Escalate", id));
         Assert.Contains("escalation opens", notYet.Message);
 
+        var negativeOffer = await Assert.ThrowsAsync<HubException>(() => m.Hub.InvokeAsync<long>("MakeOffer", id, Remedy.PartialRefund, -1m));
+        Assert.Contains("400", negativeOffer.Message);
+        Assert.Contains("must not be negative", negativeOffer.Message);
+        var unknown = await Assert.ThrowsAsync<HubException>(() => c.Hub.InvokeAsync("JoinDispute", "d-nope", 0L));
+        Assert.Contains("404", unknown.Message);
+        var badSeq = await Assert.ThrowsAsync<HubException>(() => c.Hub.InvokeAsync("JoinDispute", id, -5L));
+        Assert.Contains("afterSeq", badSeq.Message);
+        var readAhead = await Assert.ThrowsAsync<HubException>(() => m.Hub.InvokeAsync("MarkRead", id, 99L));
+        Assert.Contains("outside the timeline", readAhead.Message);
+
         await c.Hub.InvokeAsync("JoinDispute", id, 0L);
         Assert.Single(await c.NextEventsAsync(1)); // only the Opened event: nothing was changed
+        var list = await fixture.Factory.As(m.UserId, "merchant").GetFromJsonAsync<PartyDisputes>($"/api/merchants/{m.UserId}/disputes", Scenario.Json);
+        Assert.Equal(1, Assert.Single(list!.Disputes).Unread); // the refused MarkRead left the read mark alone
     }
 
     [Fact]

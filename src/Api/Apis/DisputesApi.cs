@@ -9,8 +9,6 @@ public sealed record OfferBody(Remedy Remedy, decimal Amount);
 
 public static class DisputesApi
 {
-    public const int MaxDescriptionLength = 4000;
-
     public static IEndpointRouteBuilder MapDisputesApi(this IEndpointRouteBuilder app)
     {
         var disputes = app.MapGroup("/api/disputes").WithTags("Disputes").RequireAuthorization();
@@ -36,7 +34,7 @@ public static class DisputesApi
     public static async Task<Results<Created<DisputeView>, Ok<DisputeView>, ValidationProblem>> OpenDispute(
         OpenDisputeRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
-        var problems = request.Problems(MaxDescriptionLength);
+        var problems = request.Problems();
         if (problems.Count > 0) return TypedResults.ValidationProblem(problems, detail: "the dispute request is not valid");
         var result = await grains.GetGrain<IOrderGrain>(request.OrderId).OpenDisputeAsync(user.ToCaller(), request);
         return result.Created

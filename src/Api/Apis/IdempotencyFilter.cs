@@ -69,11 +69,13 @@ public sealed class IdempotencyFilter(IGrainFactory grains, IOptions<JsonOptions
     private static async Task<string> RequestHashAsync(HttpRequest request)
     {
         // The body was buffered by the middleware below so that it can be read again after binding.
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n"));
         request.Body.Position = 0;
-        using var buffer = new MemoryStream();
-        await request.Body.CopyToAsync(buffer);
-        var path = Encoding.UTF8.GetBytes(request.Method + " " + request.Path + "\n");
-        return Convert.ToHexString(SHA256.HashData([.. path, .. buffer.ToArray()]));
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk)) > 0) hash.AppendData(chunk, 0, read);
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 
@@ -20,46 +19,25 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
     public const string SignalMethod = "DisputeSignal";
     public const string HeartbeatMethod = "DisputeHeartbeat";
 
-    private readonly ConcurrentDictionary<string, Feed> _feeds = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _joinedBy = new();
+    private readonly FeedRegistry<Feed> _feeds = new();
 
     /// <summary>A test hook: returns true to drop a stream event before this node sees it.</summary>
     public Func<DisputeEvent, bool>? DropFromStream { get; set; }
 
     public static string Group(string disputeId) => $"dispute:{disputeId}";
 
-    public async Task JoinAsync(string disputeId, Caller caller, string connectionId, long afterSeq)
-    {
-        while (true)
-        {
-            var feed = _feeds.GetOrAdd(disputeId, id => new Feed(this, id));
-            if (await feed.JoinAsync(caller, connectionId, afterSeq))
-            {
-                _joinedBy.GetOrAdd(connectionId, _ => new()).TryAdd(disputeId, 0);
-                return;
-            }
-            // The feed closed as we arrived; a fresh one takes its place.
-            _feeds.TryRemove(new KeyValuePair<string, Feed>(disputeId, feed));
-        }
-    }
+    /// <summary>Replays what the connection lacks after <paramref name="afterSeq"/>, then adds it to the dispute's group.</summary>
+    public Task JoinAsync(string disputeId, Caller caller, string connectionId, long afterSeq) =>
+        _feeds.FollowAsync(disputeId, connectionId, id => new Feed(this, id), feed => feed.JoinAsync(caller, connectionId, afterSeq));
 
-    public async Task LeaveAsync(string disputeId, string connectionId)
-    {
-        if (_joinedBy.TryGetValue(connectionId, out var joined)) joined.TryRemove(disputeId, out _);
-        if (_feeds.TryGetValue(disputeId, out var feed)) await feed.LeaveAsync(connectionId);
-    }
+    public Task LeaveAsync(string disputeId, string connectionId) => _feeds.UnfollowAsync(disputeId, connectionId);
 
-    public async Task DisconnectedAsync(string connectionId)
-    {
-        if (!_joinedBy.TryRemove(connectionId, out var joined)) return;
-        foreach (var disputeId in joined.Keys)
-            if (_feeds.TryGetValue(disputeId, out var feed)) await feed.LeaveAsync(connectionId);
-    }
+    public Task DisconnectedAsync(string connectionId) => _feeds.DisconnectedAsync(connectionId);
 
     /// <summary>Asks each followed dispute for events this node has not delivered (a lost last event, say).</summary>
     public Task HeartbeatAsync(CancellationToken cancellationToken) =>
         // Feeds are independent; a bounded fan-out keeps a node with thousands of them on its period.
-        Parallel.ForEachAsync(_feeds.Values, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (feed, _) =>
+        Parallel.ForEachAsync(_feeds.Feeds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (feed, _) =>
         {
             try
             {
@@ -71,9 +49,9 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
         });
 
-    public int FeedCount => _feeds.Count;
+    public int FeedCount => _feeds.Feeds.Count;
 
-    private sealed class Feed(DisputeFeeds owner, string disputeId) : IAsyncObserver<DisputeStreamItem>
+    private sealed class Feed(DisputeFeeds owner, string disputeId) : IAsyncObserver<DisputeStreamItem>, IConnectionFeed
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private readonly HashSet<string> _connections = [];
@@ -132,7 +110,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
         }
 
-        public async Task LeaveAsync(string connectionId)
+        public async Task RemoveAsync(string connectionId)
         {
             await _gate.WaitAsync();
             try
@@ -140,7 +118,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 await owner.Hub.Groups.RemoveFromGroupAsync(connectionId, Group(disputeId));
                 if (!_connections.Remove(connectionId) || _connections.Count > 0 || _closed) return;
                 _closed = true;
-                owner._feeds.TryRemove(new KeyValuePair<string, Feed>(disputeId, this));
+                owner._feeds.Forget(disputeId, this);
                 if (_subscription is not null) await _subscription.UnsubscribeAsync();
             }
             finally

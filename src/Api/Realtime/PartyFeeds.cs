@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 
@@ -16,34 +15,16 @@ public sealed class PartyFeeds(IClusterClient cluster, IHubContext<NegotiationHu
 
     public const string SummaryMethod = "DisputeSummary";
 
-    private readonly ConcurrentDictionary<string, Feed> _feeds = new();
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, byte>> _followedBy = new();
+    private readonly FeedRegistry<Feed> _feeds = new();
 
     public static string Group(Role role, string partyId) => $"{role.ToString().ToLowerInvariant()}:{partyId}";
 
-    public async Task FollowAsync(Role role, string partyId, string connectionId)
-    {
-        var key = Group(role, partyId);
-        while (true)
-        {
-            var feed = _feeds.GetOrAdd(key, _ => new Feed(this, role, partyId));
-            if (await feed.AddAsync(connectionId))
-            {
-                _followedBy.GetOrAdd(connectionId, _ => new()).TryAdd(key, 0);
-                return;
-            }
-            _feeds.TryRemove(new KeyValuePair<string, Feed>(key, feed));
-        }
-    }
+    public Task FollowAsync(Role role, string partyId, string connectionId) =>
+        _feeds.FollowAsync(Group(role, partyId), connectionId, _ => new Feed(this, role, partyId), feed => feed.AddAsync(connectionId));
 
-    public async Task DisconnectedAsync(string connectionId)
-    {
-        if (!_followedBy.TryRemove(connectionId, out var followed)) return;
-        foreach (var key in followed.Keys)
-            if (_feeds.TryGetValue(key, out var feed)) await feed.RemoveAsync(connectionId);
-    }
+    public Task DisconnectedAsync(string connectionId) => _feeds.DisconnectedAsync(connectionId);
 
-    private sealed class Feed(PartyFeeds owner, Role role, string partyId) : IAsyncObserver<DisputeSummaryEvent>
+    private sealed class Feed(PartyFeeds owner, Role role, string partyId) : IAsyncObserver<DisputeSummaryEvent>, IConnectionFeed
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private readonly HashSet<string> _connections = [];
@@ -77,7 +58,7 @@ public sealed class PartyFeeds(IClusterClient cluster, IHubContext<NegotiationHu
             {
                 if (!_connections.Remove(connectionId) || _connections.Count > 0 || _closed) return;
                 _closed = true;
-                owner._feeds.TryRemove(new KeyValuePair<string, Feed>(GroupName, this));
+                owner._feeds.Forget(GroupName, this);
                 if (_subscription is not null) await _subscription.UnsubscribeAsync();
             }
             finally

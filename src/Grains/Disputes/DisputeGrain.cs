@@ -18,8 +18,6 @@ public sealed class DisputeGrain(
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<DisputeGrain> logger) : Grain, IDisputeGrain, IRemindable
 {
-    public const int MaxMessageLength = 2000;
-    public const int MaxDescriptionLength = 4000;
     private const string DeadlineReminder = "deadline";
     private const string SystemAuthor = "system";
 
@@ -32,12 +30,10 @@ public sealed class DisputeGrain(
         if (!State.Exists) return;
         // The record is a snapshot; anything committed to the log after it is folded back in.
         var snapshotState = State.State;
-        var replayed = 0;
         while (true)
         {
             var later = await log.ReadAsync(State.DisputeId, State.AppliedSeq, 500, cancellationToken);
             foreach (var e in later) State.Apply(e, _clocks);
-            replayed += later.Count;
             if (later.Count < 500) break;
         }
         if (State.State != snapshotState)
@@ -88,7 +84,7 @@ public sealed class DisputeGrain(
     public async Task<DisputeEvent> SendMessageAsync(Caller caller, string text)
     {
         var role = Require(caller, DisputeAction.SendMessage);
-        text = ValidText(text, MaxMessageLength, "message");
+        text = ValidText(text, Validation.MaxMessageLength, "message");
         var message = NewEvent(DisputeEventType.Message, caller) with { Text = text };
         return await ActAsync(role, DisputeAction.SendMessage, message);
     }
@@ -126,7 +122,7 @@ public sealed class DisputeGrain(
 
     public async Task<DisputeEvent> WithdrawAsync(Caller caller)
     {
-        var role = Require(caller, DisputeAction.Withdraw);
+        Require(caller, DisputeAction.Withdraw);
         var changed = NewEvent(DisputeEventType.StateChanged, caller) with
         {
             State = DisputeState.Withdrawn, Reason = "the consumer withdrew the dispute",
@@ -265,23 +261,22 @@ public sealed class DisputeGrain(
             .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, State.DisputeId));
 
     private IAsyncStream<DisputeStreamItem>? _stream;
-    private readonly Dictionary<Role, (DateTimeOffset Until, IGrainTimer Timer)> _typing = [];
+    private readonly Dictionary<Role, IGrainTimer> _typing = [];
 
     public async Task TypingAsync(Caller caller)
     {
         var role = Require(caller, DisputeAction.SendMessage);
         var until = Now + _clocks.TypingIndicator;
-        if (_typing.Remove(role, out var previous)) previous.Timer.Dispose();
+        if (_typing.Remove(role, out var previous)) previous.Dispose();
         // Transient: never stored; a grain timer clears it unless the party keeps typing.
-        var timer = this.RegisterGrainTimer(StopTypingAsync, (caller, role), new GrainTimerCreationOptions(_clocks.TypingIndicator, Timeout.InfiniteTimeSpan));
-        _typing[role] = (until, timer);
+        _typing[role] = this.RegisterGrainTimer(StopTypingAsync, (caller, role), new GrainTimerCreationOptions(_clocks.TypingIndicator, Timeout.InfiniteTimeSpan));
         await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Typing, caller.UserId, RoleName(role), Now) { Until = until });
     }
 
     private async Task StopTypingAsync((Caller Caller, Role Role) typing, CancellationToken cancellationToken)
     {
-        if (!_typing.Remove(typing.Role, out var entry)) return;
-        entry.Timer.Dispose();
+        if (!_typing.Remove(typing.Role, out var timer)) return;
+        timer.Dispose();
         await SignalAsync(new PartySignal(State.DisputeId, PartySignal.TypingStopped, typing.Caller.UserId, RoleName(typing.Role), Now));
     }
 
