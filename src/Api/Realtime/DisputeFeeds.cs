@@ -51,83 +51,51 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
 
     public int FeedCount => _feeds.Feeds.Count;
 
-    private sealed class Feed(DisputeFeeds owner, string disputeId) : IAsyncObserver<DisputeStreamItem>, IConnectionFeed
+    private sealed class Feed(DisputeFeeds owner, string disputeId) : StreamFeed<DisputeStreamItem>(owner.Hub, Group(disputeId))
     {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private readonly HashSet<string> _connections = [];
-        private StreamSubscriptionHandle<DisputeStreamItem>? _subscription;
         private Caller? _reader;
         private long _delivered;
-        private bool _closed;
 
         public string DisputeId => disputeId;
-        private IGrainFactory Grains => owner.Cluster;
-        private IClientProxy GroupClients => owner.Hub.Clients.Group(Group(disputeId));
+        private IDisputeGrain Dispute => owner.Cluster.GetGrain<IDisputeGrain>(disputeId);
 
-        public async Task<bool> JoinAsync(Caller caller, string connectionId, long afterSeq)
+        public Task<bool> JoinAsync(Caller caller, string connectionId, long afterSeq) => AddAsync(connectionId, async () =>
         {
-            await _gate.WaitAsync();
-            try
+            if (Subscription is null)
             {
-                if (_closed) return false;
-                if (_subscription is null)
+                // Subscribe first, then read where the dispute is: anything published after this is live.
+                var subscription = await owner.Cluster.GetStreamProvider(MediationStreams.Provider)
+                    .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, disputeId))
+                    .SubscribeAsync(this);
+                try
                 {
-                    // Subscribe first, then read where the dispute is: anything published after this is live.
-                    var stream = owner.Cluster.GetStreamProvider(MediationStreams.Provider)
-                        .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, disputeId));
-                    var subscription = await stream.SubscribeAsync(this);
-                    try
-                    {
-                        _delivered = (await Grains.GetGrain<IDisputeGrain>(disputeId).GetAsync(caller)).LastSeq;
-                    }
-                    catch
-                    {
-                        await subscription.UnsubscribeAsync();
-                        throw;
-                    }
-                    _subscription = subscription;
-                    _reader = caller;
+                    _delivered = (await Dispute.GetAsync(caller)).LastSeq;
                 }
-
-                // The history this client lacks, up to what this node has delivered to the group, then the group.
-                var client = owner.Hub.Clients.Client(connectionId);
-                var from = Math.Max(0, afterSeq);
-                while (from < _delivered)
+                catch
                 {
-                    var page = await Grains.GetGrain<IDisputeGrain>(disputeId).GetEventsAsync(caller, from, 500);
-                    if (page.Count == 0) break;
-                    foreach (var e in page.TakeWhile(e => e.Seq <= _delivered))
-                        await client.SendAsync(EventMethod, WireFormat.ToWire(e));
-                    from = page[^1].Seq;
+                    await subscription.UnsubscribeAsync();
+                    throw;
                 }
-                await owner.Hub.Groups.AddToGroupAsync(connectionId, Group(disputeId));
-                _connections.Add(connectionId);
-                return true;
+                Subscription = subscription;
+                _reader = caller;
             }
-            finally
-            {
-                _gate.Release();
-            }
-        }
 
-        public async Task RemoveAsync(string connectionId)
-        {
-            await _gate.WaitAsync();
-            try
+            // The history this client lacks, up to what this node has delivered to the group; the group follows.
+            var client = Hub.Clients.Client(connectionId);
+            var from = Math.Max(0, afterSeq);
+            while (from < _delivered)
             {
-                await owner.Hub.Groups.RemoveFromGroupAsync(connectionId, Group(disputeId));
-                if (!_connections.Remove(connectionId) || _connections.Count > 0 || _closed) return;
-                _closed = true;
-                owner._feeds.Forget(disputeId, this);
-                if (_subscription is not null) await _subscription.UnsubscribeAsync();
+                var page = await Dispute.GetEventsAsync(caller, from, 500);
+                if (page.Count == 0) break;
+                foreach (var e in page.TakeWhile(e => e.Seq <= _delivered))
+                    await client.SendAsync(EventMethod, WireFormat.ToWire(e));
+                from = page[^1].Seq;
             }
-            finally
-            {
-                _gate.Release();
-            }
-        }
+        });
 
-        public async Task OnNextAsync(DisputeStreamItem item, StreamSequenceToken? token = null)
+        protected override void Forget() => owner._feeds.Forget(disputeId, this);
+
+        public override async Task OnNextAsync(DisputeStreamItem item, StreamSequenceToken? token = null)
         {
             if (item.Signal is { } signal)
             {
@@ -136,41 +104,30 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
             if (item.Event is not { } e || owner.DropFromStream?.Invoke(e) == true) return;
 
-            await _gate.WaitAsync();
-            try
+            await UnderGateAsync(async () =>
             {
-                if (_closed || e.Seq <= _delivered) return; // already delivered (replayed or backfilled)
+                if (Closed || e.Seq <= _delivered) return false; // already delivered (replayed or backfilled)
                 if (e.Seq > _delivered + 1) await BackfillAsync(e.Seq - 1);
                 await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(e));
                 _delivered = e.Seq;
-            }
-            finally
-            {
-                _gate.Release();
-            }
+                return true;
+            });
         }
 
-        public async Task HeartbeatAsync()
+        public Task HeartbeatAsync() => UnderGateAsync(async () =>
         {
-            await _gate.WaitAsync();
-            try
-            {
-                if (_closed || _reader is null) return;
-                await BackfillAsync(long.MaxValue);
-                await GroupClients.SendAsync(HeartbeatMethod, new Dictionary<string, object?> { ["disputeId"] = disputeId, ["latestSeq"] = _delivered });
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
+            if (Closed || _reader is null) return false;
+            await BackfillAsync(long.MaxValue);
+            await GroupClients.SendAsync(HeartbeatMethod, new Dictionary<string, object?> { ["disputeId"] = disputeId, ["latestSeq"] = _delivered });
+            return true;
+        });
 
         /// <summary>Sends the group what the log holds after <see cref="_delivered"/>, up to <paramref name="upTo"/>.</summary>
         private async Task BackfillAsync(long upTo)
         {
             while (_delivered < upTo)
             {
-                var page = await Grains.GetGrain<IDisputeGrain>(disputeId).GetEventsAsync(_reader!, _delivered, 500);
+                var page = await Dispute.GetEventsAsync(_reader!, _delivered, 500);
                 if (page.Count == 0) return;
                 foreach (var missed in page.TakeWhile(m => m.Seq <= upTo))
                 {
@@ -181,9 +138,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
         }
 
-        public Task OnCompletedAsync() => Task.CompletedTask;
-
-        public Task OnErrorAsync(Exception ex)
+        public override Task OnErrorAsync(Exception ex)
         {
             owner.Logger.LogWarning(ex, "Stream of dispute {DisputeId} failed; the heartbeat keeps clients current", disputeId);
             return Task.CompletedTask;

@@ -24,57 +24,21 @@ public sealed class PartyFeeds(IClusterClient cluster, IHubContext<NegotiationHu
 
     public Task DisconnectedAsync(string connectionId) => _feeds.DisconnectedAsync(connectionId);
 
-    private sealed class Feed(PartyFeeds owner, Role role, string partyId) : IAsyncObserver<DisputeSummaryEvent>, IConnectionFeed
+    private sealed class Feed(PartyFeeds owner, Role role, string partyId) : StreamFeed<DisputeSummaryEvent>(owner.Hub, Group(role, partyId))
     {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private readonly HashSet<string> _connections = [];
-        private StreamSubscriptionHandle<DisputeSummaryEvent>? _subscription;
-        private bool _closed;
-        private string GroupName => Group(role, partyId);
+        public Task<bool> AddAsync(string connectionId) => AddAsync(connectionId, async () =>
+            Subscription ??= await owner.Cluster.GetStreamProvider(MediationStreams.Provider)
+                .GetStream<DisputeSummaryEvent>(StreamId.Create(role == Role.Merchant ? MediationStreams.Merchants : MediationStreams.Consumers, partyId))
+                .SubscribeAsync(this));
 
-        public async Task<bool> AddAsync(string connectionId)
+        protected override void Forget() => owner._feeds.Forget(Group(role, partyId), this);
+
+        public override Task OnNextAsync(DisputeSummaryEvent item, StreamSequenceToken? token = null) =>
+            GroupClients.SendAsync(SummaryMethod, WireFormat.ToWire(item));
+
+        public override Task OnErrorAsync(Exception ex)
         {
-            await _gate.WaitAsync();
-            try
-            {
-                if (_closed) return false;
-                _subscription ??= await owner.Cluster.GetStreamProvider(MediationStreams.Provider)
-                    .GetStream<DisputeSummaryEvent>(StreamId.Create(role == Role.Merchant ? MediationStreams.Merchants : MediationStreams.Consumers, partyId))
-                    .SubscribeAsync(this);
-                await owner.Hub.Groups.AddToGroupAsync(connectionId, GroupName);
-                _connections.Add(connectionId);
-                return true;
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        public async Task RemoveAsync(string connectionId)
-        {
-            await _gate.WaitAsync();
-            try
-            {
-                if (!_connections.Remove(connectionId) || _connections.Count > 0 || _closed) return;
-                _closed = true;
-                owner._feeds.Forget(GroupName, this);
-                if (_subscription is not null) await _subscription.UnsubscribeAsync();
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        public Task OnNextAsync(DisputeSummaryEvent item, StreamSequenceToken? token = null) =>
-            owner.Hub.Clients.Group(GroupName).SendAsync(SummaryMethod, WireFormat.ToWire(item));
-
-        public Task OnCompletedAsync() => Task.CompletedTask;
-
-        public Task OnErrorAsync(Exception ex)
-        {
-            owner.Logger.LogWarning(ex, "Summary stream of {Party} failed", GroupName);
+            owner.Logger.LogWarning(ex, "Summary stream of {Party} failed", Group(role, partyId));
             return Task.CompletedTask;
         }
     }
