@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--apply-schema").ToArray());
 if (args.Contains("--apply-schema"))
 {
-    MediationSiloHosting.ApplySchema(MediationSiloOptions.From(builder.Configuration));
+    await MediationSiloHosting.ApplySchemaAsync(MediationSiloOptions.From(builder.Configuration));
     Console.WriteLine("schema applied");
     return;
 }

@@ -60,8 +60,8 @@ public static class MediationSiloHosting
             _ => (PostgresInvariant, RequirePostgres(options)),
         };
 
-        // The schema must be in place before any provider touches the database, so apply it before the silo starts.
-        ApplySchema(options);
+        // The schema must be in place before any provider touches the database: the first stage of the silo's start.
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaOnStart(options));
 
         silo.AddAdoNetGrainStorage(MediationStorage.Name, o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
         silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
@@ -104,18 +104,24 @@ public static class MediationSiloHosting
         return builder;
     }
 
-    /// <summary>Applies the schema scripts for the configured storage; the documented <c>--apply-schema</c> command.</summary>
-    public static void ApplySchema(MediationSiloOptions options)
+    /// <summary>Applies the schema scripts for the configured storage; also the documented <c>--apply-schema</c> command.</summary>
+    public static async Task ApplySchemaAsync(MediationSiloOptions options, CancellationToken cancellationToken = default)
     {
         if (options.Storage == StorageKind.Sqlite)
         {
             Directory.CreateDirectory(options.DataDirectory);
-            SchemaInstaller.ApplySqliteAsync(options.SqliteConnectionString).GetAwaiter().GetResult();
+            await SchemaInstaller.ApplySqliteAsync(options.SqliteConnectionString, cancellationToken);
         }
         else
         {
-            SchemaInstaller.ApplyPostgreSqlAsync(RequirePostgres(options)).GetAwaiter().GetResult();
+            await SchemaInstaller.ApplyPostgreSqlAsync(RequirePostgres(options), cancellationToken);
         }
+    }
+
+    private sealed class SchemaOnStart(MediationSiloOptions options) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(SchemaOnStart), ServiceLifecycleStage.First, ct => ApplySchemaAsync(options, ct));
     }
 
     private static string RequirePostgres(MediationSiloOptions options) =>
