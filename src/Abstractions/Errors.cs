@@ -12,6 +12,8 @@ public enum ErrorCode
     Conflict,
     /// <summary>A dependency (the database) is not available right now (503).</summary>
     Unavailable,
+    /// <summary>The service is saturated and shed this call before doing anything; retry shortly (503 + Retry-After).</summary>
+    Busy,
 }
 
 /// <summary>A rule of the domain said no. Carries a message meant for the person who made the request.</summary>
@@ -27,4 +29,5 @@ public sealed class MediationException : Exception
     public static MediationException Forbidden(string message) => new(ErrorCode.Forbidden, message);
     public static MediationException NotFound(string message) => new(ErrorCode.NotFound, message);
     public static MediationException Conflict(string message) => new(ErrorCode.Conflict, message);
+    public static MediationException Busy(string message) => new(ErrorCode.Busy, message);
 }

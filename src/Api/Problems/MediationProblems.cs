@@ -24,6 +24,7 @@ public static class MediationProblems
         ErrorCode.NotFound => StatusCodes.Status404NotFound,
         ErrorCode.Conflict => StatusCodes.Status409Conflict,
         ErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorCode.Busy => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -34,6 +35,7 @@ public static class MediationProblems
         ErrorCode.NotFound => "Not found",
         ErrorCode.Conflict => "Not allowed now",
         ErrorCode.Unavailable => "Service unavailable",
+        ErrorCode.Busy => "Busy",
         _ => "Error",
     };
 }
