@@ -66,10 +66,6 @@ public interface IDisputeGrain : IGrainWithStringKey
 [Alias("Mediation.IDisputeIndex")]
 public interface IDisputeIndex
 {
-    /// <summary>Records the latest summary of one of this party's disputes.</summary>
-    [Alias("Track")]
-    Task TrackAsync(DisputeSummary summary);
-
     [Alias("List")]
     Task<PartyDisputes> ListAsync(Caller caller);
 }

@@ -159,12 +159,56 @@ public abstract class DisputeEventLogBehaviour(ITestOutputHelper output)
 
         // The 23 appends went to the database as one batch, which failed and was retried one by one.
         foreach (var line in LogLines) Output.WriteLine(line);
-        Assert.Contains(LogLines, l => l.Contains("23 appends", StringComparison.Ordinal) && l.Contains("one by one", StringComparison.Ordinal));
+        Assert.Contains(LogLines, l => l.Contains("23 ", StringComparison.Ordinal) && l.Contains("one by one", StringComparison.Ordinal));
 
         foreach (var (dispute, events, _) in good)
             EventLogTestData.AssertSameEvents(events, await log.ReadAsync(dispute, 0, 1000));
         EventLogTestData.AssertSameEvents([original], await log.ReadAsync(taken, 0, 1000)); // all or none: seq 2 is not there either
         EventLogTestData.AssertSameEvents([pairFirstEvent], await log.ReadAsync(pair, 0, 1000));
+    }
+
+    [Fact]
+    public async Task A_party_list_line_is_committed_with_its_events_and_never_moves_backwards()
+    {
+        await using var log = CreateLog();
+        var dispute = NewId("d-line");
+        var merchant = NewId("m");
+        var consumer = NewId("c");
+        DisputeSummary Line(long seq, long merchantRead = 0) =>
+            new(dispute, "o-1", consumer, merchant, DisputeState.Negotiating, DisputeCategory.Quality,
+                new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero).AddMinutes(seq),
+                null, null, seq, null, false) { MerchantReadSeq = merchantRead, ConsumerReadSeq = seq, LastEventType = "Message" };
+
+        await log.AppendAsync([EventLogTestData.FullEvent(dispute, 1), EventLogTestData.FullEvent(dispute, 2)], Line(2));
+        await log.AppendAsync([EventLogTestData.FullEvent(dispute, 3)], Line(3));
+        Assert.Equal(Line(3), await log.ReadSummaryAsync(dispute));
+
+        // A line from an older seq (a late writer) does not overwrite a newer one; a read mark at the same seq does.
+        await log.SaveSummaryAsync(Line(2, merchantRead: 2));
+        Assert.Equal(Line(3), await log.ReadSummaryAsync(dispute));
+        await log.SaveSummaryAsync(Line(3, merchantRead: 3));
+        Assert.Equal(Line(3, merchantRead: 3), await log.ReadSummaryAsync(dispute));
+
+        Assert.Equal([Line(3, merchantRead: 3)], await log.ReadSummariesAsync(Role.Merchant, merchant));
+        Assert.Equal([Line(3, merchantRead: 3)], await log.ReadSummariesAsync(Role.Consumer, consumer));
+        Assert.Empty(await log.ReadSummariesAsync(Role.Merchant, consumer));
+        Assert.Null(await log.ReadSummaryAsync(NewId("d-none")));
+
+        var latest = await log.LatestSeqsAsync([dispute, NewId("d-none")]);
+        Assert.Equal(new Dictionary<string, long> { [dispute] = 3 }, latest);
+    }
+
+    [Fact]
+    public async Task A_refused_append_leaves_its_summary_line_unchanged()
+    {
+        await using var log = CreateLog();
+        var dispute = NewId("d-refused-line");
+        var line = new DisputeSummary(dispute, "o-1", "c-1", "m-1", DisputeState.AwaitingMerchant, DisputeCategory.Quality,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, null, 1, null, false);
+        await log.AppendAsync([EventLogTestData.FullEvent(dispute, 1)], line);
+        // seq 1 again: the append is refused as a whole, and the line that came with it is not stored either.
+        await Assert.ThrowsAsync<MediationException>(() => log.AppendAsync([EventLogTestData.FullEvent(dispute, 1)], line with { LastSeq = 5 }));
+        Assert.Equal(line, await log.ReadSummaryAsync(dispute));
     }
 
     [Fact]
@@ -188,16 +232,25 @@ public abstract class DisputeEventLogBehaviour(ITestOutputHelper output)
 /// <summary>Both logs are IDisputeEventLog and IAsyncDisposable; this lets the shared tests hold either.</summary>
 public interface IAsyncDisposableEventLog : IDisputeEventLog, IAsyncDisposable;
 
-internal sealed class DisposableEventLog<TLog>(TLog log) : IAsyncDisposableEventLog
-    where TLog : IDisputeEventLog, IAsyncDisposable
+internal sealed class DisposableEventLog(IDisputeEventLog log, Func<ValueTask> dispose) : IAsyncDisposableEventLog
 {
-    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, CancellationToken cancellationToken = default) =>
-        log.AppendAsync(events, cancellationToken);
+    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, DisputeSummary? summary = null, CancellationToken cancellationToken = default) =>
+        log.AppendAsync(events, summary, cancellationToken);
 
     public Task<IReadOnlyList<DisputeEvent>> ReadAsync(string disputeId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
         log.ReadAsync(disputeId, afterSeq, limit, cancellationToken);
 
-    public ValueTask DisposeAsync() => log.DisposeAsync();
+    public Task SaveSummaryAsync(DisputeSummary summary, CancellationToken cancellationToken = default) => log.SaveSummaryAsync(summary, cancellationToken);
+
+    public Task<DisputeSummary?> ReadSummaryAsync(string disputeId, CancellationToken cancellationToken = default) => log.ReadSummaryAsync(disputeId, cancellationToken);
+
+    public Task<IReadOnlyList<DisputeSummary>> ReadSummariesAsync(Role party, string partyId, CancellationToken cancellationToken = default) =>
+        log.ReadSummariesAsync(party, partyId, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default) =>
+        log.LatestSeqsAsync(disputeIds, cancellationToken);
+
+    public ValueTask DisposeAsync() => dispose();
 }
 
 internal static class EventLogTestData
@@ -255,7 +308,11 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    protected override IAsyncDisposableEventLog CreateLog() => new DisposableEventLog<PostgresDisputeEventLog>(NewLog());
+    protected override IAsyncDisposableEventLog CreateLog()
+    {
+        var log = NewLog();
+        return new DisposableEventLog(log, log.DisposeAsync);
+    }
 
     private PostgresDisputeEventLog NewLog() =>
         new(server.ConnectionString, new CapturingLogger<PostgresDisputeEventLog>(LogLines));

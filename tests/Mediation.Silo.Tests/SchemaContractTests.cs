@@ -314,7 +314,7 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
         await SchemaInstaller.ApplySqliteAsync(cs);
 
         var versions = SchemaInstaller.GetScripts("Sqlite").Select(s => s.Version).ToList();
-        Assert.Equal(["0001_orleans_persistence", "0002_orleans_reminders", "0003_mediation_events"], versions);
+        Assert.Equal(["0001_orleans_persistence", "0002_orleans_reminders", "0003_mediation_events", "0004_mediation_store"], versions);
         Assert.Equal(versions.Count, await Scalar<long>(cs, "SELECT COUNT(*) FROM mediation_schema_versions"));
         Assert.Equal("wal", await Scalar<string>(cs, "PRAGMA journal_mode"));
 
@@ -576,7 +576,7 @@ public sealed class PostgreSqlSchemaContractTests(PostgreSqlServerFixture server
 
         var versions = SchemaInstaller.GetScripts("PostgreSql").Select(s => s.Version).ToList();
         Assert.Equal(
-            ["0001_orleans_main", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders", "0005_mediation_events"],
+            ["0001_orleans_main", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders", "0005_mediation_events", "0006_mediation_summaries"],
             versions);
         Assert.Equal(versions.Count, await Count("SELECT count(*) FROM mediation_schema_versions"));
 

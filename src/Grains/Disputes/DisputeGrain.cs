@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 using Orleans.Streams;
+using Mediation.Grains.Parties;
 
 namespace Mediation.Grains.Disputes;
 
@@ -30,6 +31,12 @@ public sealed class DisputeGrain(
         if (!State.Exists) return;
         // The record is a snapshot; anything committed to the log after it is folded back in.
         var snapshotState = State.State;
+        if (await log.ReadSummaryAsync(State.DisputeId, cancellationToken) is { } line)
+        {
+            // Read marks are stored with the summary line, not in the record.
+            State.MerchantReadSeq = Math.Max(State.MerchantReadSeq, line.MerchantReadSeq);
+            State.ConsumerReadSeq = Math.Max(State.ConsumerReadSeq, line.ConsumerReadSeq);
+        }
         while (true)
         {
             var later = await log.ReadAsync(State.DisputeId, State.AppliedSeq, 500, cancellationToken);
@@ -86,7 +93,7 @@ public sealed class DisputeGrain(
         var role = Require(caller, DisputeAction.SendMessage);
         text = ValidText(text, Validation.MaxMessageLength, "message");
         var message = NewEvent(DisputeEventType.Message, caller) with { Text = text };
-        return await ActAsync(role, DisputeAction.SendMessage, message);
+        return await ActAsync(role, DisputeAction.SendMessage, caller, message);
     }
 
     public async Task<DisputeEvent> MakeOfferAsync(Caller caller, Remedy remedy, decimal amount)
@@ -95,7 +102,7 @@ public sealed class DisputeGrain(
         if (!Enum.IsDefined(remedy)) throw MediationException.Invalid($"unknown remedy {remedy}");
         ValidAmount(amount, "offer amount");
         var offer = NewEvent(DisputeEventType.Offer, caller) with { Remedy = remedy, Amount = amount };
-        return await ActAsync(role, DisputeAction.MakeOffer, offer);
+        return await ActAsync(role, DisputeAction.MakeOffer, caller, offer);
     }
 
     public async Task<DisputeEvent> AcceptOfferAsync(Caller caller, long offerSeq)
@@ -106,7 +113,7 @@ public sealed class DisputeGrain(
         {
             OfferSeq = offer.Seq, Remedy = offer.Remedy, Amount = offer.Amount,
         };
-        return await ActAsync(role, DisputeAction.AcceptOffer, accepted, "the parties agreed on an offer");
+        return await ActAsync(role, DisputeAction.AcceptOffer, caller, accepted, "the parties agreed on an offer");
     }
 
     public async Task<DisputeEvent> RejectOfferAsync(Caller caller, long offerSeq)
@@ -117,29 +124,19 @@ public sealed class DisputeGrain(
         {
             OfferSeq = offer.Seq, Remedy = offer.Remedy, Amount = offer.Amount,
         };
-        return await ActAsync(role, DisputeAction.RejectOffer, rejected);
+        return await ActAsync(role, DisputeAction.RejectOffer, caller, rejected);
     }
 
     public async Task<DisputeEvent> WithdrawAsync(Caller caller)
     {
-        Require(caller, DisputeAction.Withdraw);
-        var changed = NewEvent(DisputeEventType.StateChanged, caller) with
-        {
-            State = DisputeState.Withdrawn, Reason = "the consumer withdrew the dispute",
-        };
-        await CommitAsync([changed]);
-        return changed;
+        var role = Require(caller, DisputeAction.Withdraw);
+        return await ActAsync(role, DisputeAction.Withdraw, caller, null, "the consumer withdrew the dispute");
     }
 
     public async Task<DisputeEvent> EscalateAsync(Caller caller)
     {
         var role = Require(caller, DisputeAction.Escalate);
-        var changed = NewEvent(DisputeEventType.StateChanged, caller) with
-        {
-            State = DisputeState.Escalated, Reason = $"the {RoleName(role)} escalated to mediation",
-        };
-        await CommitAsync([changed]);
-        return changed;
+        return await ActAsync(role, DisputeAction.Escalate, caller, null, $"the {RoleName(role)} escalated to mediation");
     }
 
     public async Task<DisputeEvent> ConfirmRemedyAsync(Caller caller)
@@ -177,29 +174,34 @@ public sealed class DisputeGrain(
         if (!handled) await ArmDeadlineReminderAsync();
     }
 
-    /// <summary>Applies an allowed action's event and the state change it brings, if any.</summary>
-    private async Task<DisputeEvent> ActAsync(Role role, DisputeAction action, DisputeEvent e, string? reason = null)
+    /// <summary>
+    /// The one path of every party's action: its event (if it has one besides the state change) and the state change
+    /// the state machine says it brings, if any. Answers with the first event.
+    /// </summary>
+    private async Task<DisputeEvent> ActAsync(Role role, DisputeAction action, Caller caller, DisputeEvent? e, string? reason = null)
     {
-        var next = DisputeStateMachine.NextState(State.Facts(e.At), role, action);
-        if (next is null)
+        var events = new List<DisputeEvent>(2);
+        if (e is not null) events.Add(e);
+        if (DisputeStateMachine.NextState(State.Facts(Now), role, action) is { } next)
         {
-            await CommitAsync([e]);
-            return e;
+            events.Add(NewEvent(DisputeEventType.StateChanged, caller.UserId, RoleName(role), seqOffset: events.Count) with
+            {
+                State = next, Reason = reason ?? $"the {RoleName(role)} answered",
+            });
         }
-        var changed = NewEvent(DisputeEventType.StateChanged, e.AuthorId, e.AuthorRole!, seqOffset: 1) with
-        {
-            State = next, Reason = reason ?? $"the {RoleName(role)} answered",
-        };
-        await CommitAsync([e, changed]);
-        return e;
+        await CommitAsync(events);
+        return events[0];
     }
 
     private async Task CommitAsync(IReadOnlyList<DisputeEvent> events, bool forceWrite = false)
     {
         var before = State.State;
+        // Folded into a copy first, so the summary line committed with the events is the one they lead to.
+        var after = State.Copy();
+        foreach (var e in events) after.Apply(e, _clocks);
         try
         {
-            await log.AppendAsync(events);
+            await log.AppendAsync(events, Summary(after));
         }
         catch
         {
@@ -207,7 +209,7 @@ public sealed class DisputeGrain(
             DeactivateOnIdle();
             throw;
         }
-        foreach (var e in events) State.Apply(e, _clocks);
+        record.State = after;
 
         var stateMoved = State.State != before;
         if (stateMoved || forceWrite)
@@ -225,7 +227,7 @@ public sealed class DisputeGrain(
             }
         }
         await PublishAsync(events);
-        await TrackAsync();
+        await News.PublishAsync(Summary(State));
     }
 
     /// <summary>
@@ -261,6 +263,9 @@ public sealed class DisputeGrain(
             .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, State.DisputeId));
 
     private IAsyncStream<DisputeStreamItem>? _stream;
+
+    private PartyNews News => _news ??= new PartyNews(this.GetStreamProvider(MediationStreams.Provider), logger);
+    private PartyNews? _news;
     private readonly Dictionary<Role, IGrainTimer> _typing = [];
 
     public async Task TypingAsync(Caller caller)
@@ -289,25 +294,10 @@ public sealed class DisputeGrain(
         if (seq <= current) return;
         if (role == Role.Merchant) State.MerchantReadSeq = seq;
         else State.ConsumerReadSeq = seq;
-        await record.WriteStateAsync();
+        // Stored with the summary line (one batched row), not by rewriting the record.
+        await log.SaveSummaryAsync(Summary(State));
         await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, RoleName(role), Now) { Seq = seq });
-        await TrackAsync();
-    }
-
-    private async Task TrackAsync()
-    {
-        var summary = Summary();
-        try
-        {
-            await Task.WhenAll(
-                GrainFactory.GetGrain<IMerchantGrain>(State.MerchantId).TrackAsync(summary),
-                GrainFactory.GetGrain<IConsumerGrain>(State.ConsumerId).TrackAsync(summary));
-        }
-        catch (Exception ex)
-        {
-            // An index that missed a message catches up with the next event; the dispute itself is intact.
-            logger.LogWarning(ex, "Dispute {DisputeId}: party index not updated", State.DisputeId);
-        }
+        await News.PublishAsync(Summary(State));
     }
 
     /// <summary>
@@ -399,28 +389,28 @@ public sealed class DisputeGrain(
             DisputeStateMachine.AllowedActions(facts, role), State.RemedyConfirmed, State.RemedyOverdue);
     }
 
-    private DisputeSummary Summary()
+    private DisputeSummary Summary(DisputeRecord r)
     {
-        var running = RunningDeadline();
+        var running = RunningDeadline(r);
         return new DisputeSummary(
-            State.DisputeId, State.Order!.OrderId, State.ConsumerId, State.MerchantId, State.State, State.Request!.Category,
-            State.OpenedAt, State.UpdatedAt, running?.At, running?.Kind, State.AppliedSeq, State.MerchantFirstRespondedAt,
-            State.RemedyOverdue)
+            r.DisputeId, r.Order!.OrderId, r.ConsumerId, r.MerchantId, r.State, r.Request!.Category,
+            r.OpenedAt, r.UpdatedAt, running?.At, running?.Kind, r.AppliedSeq, r.MerchantFirstRespondedAt,
+            r.RemedyOverdue)
         {
-            MerchantReadSeq = State.MerchantReadSeq,
-            ConsumerReadSeq = State.ConsumerReadSeq,
-            LastEventType = State.LastEventType.ToString(),
+            MerchantReadSeq = r.MerchantReadSeq,
+            ConsumerReadSeq = r.ConsumerReadSeq,
+            LastEventType = r.LastEventType.ToString(),
         };
     }
 
     /// <summary>The deadline a person looking at the list cares about now.</summary>
-    private (DateTimeOffset At, string Kind)? RunningDeadline()
+    private (DateTimeOffset At, string Kind)? RunningDeadline(DisputeRecord r)
     {
-        var d = State.Deadlines;
-        if (State.State == DisputeState.Negotiating && d.NegotiationEndsAt > Now)
+        var d = r.Deadlines;
+        if (r.State == DisputeState.Negotiating && d.NegotiationEndsAt > Now)
             return (d.NegotiationEndsAt.Value, "negotiationEndsAt");
-        if (State.State == DisputeState.AwaitingMerchant && State.MerchantFirstRespondedAt is null)
+        if (r.State == DisputeState.AwaitingMerchant && r.MerchantFirstRespondedAt is null)
             return (d.MerchantRespondBy!.Value, "merchantRespondBy");
-        return DisputeStateMachine.NextDeadline(State.Facts(Now));
+        return DisputeStateMachine.NextDeadline(r.Facts(Now));
     }
 }

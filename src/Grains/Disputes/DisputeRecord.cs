@@ -30,6 +30,9 @@ public sealed class DisputeRecord
 
     public bool Exists => Order is not null;
 
+    /// <summary>A copy to fold events into before they are committed (every member is a value or an immutable record).</summary>
+    public DisputeRecord Copy() => (DisputeRecord)MemberwiseClone();
+
     public DisputeFacts Facts(DateTimeOffset now) =>
         new(State, now, Deadlines, MerchantFirstRespondedAt is not null, OpenOffer, RemedyConfirmed, RemedyOverdue, MerchantWarned);
 

@@ -1,95 +1,33 @@
-using Orleans.Runtime;
-using Orleans.Streams;
+using Mediation.Grains.Disputes;
+using Orleans.Concurrency;
 
 namespace Mediation.Grains.Parties;
 
-[GenerateSerializer, Alias("Mediation.PartyRecord")]
-public sealed class PartyRecord
-{
-    [Id(0)] public Dictionary<string, DisputeSummary> Disputes { get; set; } = [];
-    /// <summary>Time from opening to the merchant's first answer, one entry per answered dispute.</summary>
-    [Id(1)] public Dictionary<string, TimeSpan> FirstResponseTimes { get; set; } = [];
-}
-
 /// <summary>
-/// A merchant's or consumer's index of its disputes with running figures. A line's state, deadline or first
-/// response is written at once; the latest sequence numbers and read marks are written behind, a few seconds
-/// later and on deactivation, so a chat message does not cost the index a database write each.
+/// A merchant's or consumer's list of disputes with running figures. The list is a projection of the disputes'
+/// logs: each dispute's summary line is committed in the same transaction as its events, so the list read here is
+/// never behind its disputes — after a graceful stop, after kill -9, on any silo. Nothing is kept in the grain.
 /// </summary>
-public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owner) : Grain, IDisputeIndex
+public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDisputeIndex
 {
-    private static readonly TimeSpan WriteBehind = TimeSpan.FromSeconds(5);
-    private IGrainTimer? _flush;
-
-    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
-    {
-        if (_flush is not null) await FlushAsync(cancellationToken);
-    }
-
-    private async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        _flush?.Dispose();
-        _flush = null;
-        await record.WriteStateAsync(cancellationToken);
-    }
-
-    public async Task TrackAsync(DisputeSummary summary)
-    {
-        var disputes = record.State.Disputes;
-        disputes.TryGetValue(summary.DisputeId, out var previous);
-        if (previous is not null && previous.LastSeq > summary.LastSeq) return; // an older update arriving late
-        disputes[summary.DisputeId] = summary;
-
-        if (summary.MerchantFirstRespondedAt is { } answeredAt)
-            record.State.FirstResponseTimes.TryAdd(summary.DisputeId, answeredAt - summary.OpenedAt);
-
-        await PublishAsync(summary);
-
-        var worthWriting = previous is null
-            || previous.State != summary.State
-            || previous.NextDeadline != summary.NextDeadline
-            || previous.MerchantFirstRespondedAt != summary.MerchantFirstRespondedAt
-            || previous.RemedyOverdue != summary.RemedyOverdue;
-        if (worthWriting) await FlushAsync(CancellationToken.None);
-        else _flush ??= this.RegisterGrainTimer(FlushAsync, new GrainTimerCreationOptions(WriteBehind, Timeout.InfiniteTimeSpan));
-    }
-
-    /// <summary>News for the party's console; a lost item is harmless, the list is the truth.</summary>
-    private async Task PublishAsync(DisputeSummary summary)
-    {
-        try
-        {
-            var stream = this.GetStreamProvider(MediationStreams.Provider)
-                .GetStream<DisputeSummaryEvent>(StreamId.Create(owner == Role.Merchant ? MediationStreams.Merchants : MediationStreams.Consumers, this.GetPrimaryKeyString()));
-            await stream.OnNextAsync(new DisputeSummaryEvent(summary.DisputeId, summary.LastEventType ?? "", summary.LastSeq, summary.State,
-                summary.UpdatedAt, summary.NextDeadline, summary.NextDeadlineKind, Unread(summary), summary.OrderId));
-        }
-        catch (Exception)
-        {
-            // The console re-reads the list on reconnect; a dropped summary line costs nothing durable.
-        }
-    }
-
-    private long Unread(DisputeSummary s) => Math.Max(0, s.LastSeq - (owner == Role.Merchant ? s.MerchantReadSeq : s.ConsumerReadSeq));
-
-    public Task<PartyDisputes> ListAsync(Caller caller)
+    public async Task<PartyDisputes> ListAsync(Caller caller)
     {
         var id = this.GetPrimaryKeyString();
         if (caller.Role != owner || caller.UserId != id)
             throw MediationException.Forbidden($"{caller} may not list the disputes of {owner.ToString().ToLowerInvariant()} {id}");
 
-        var list = record.State.Disputes.Values
+        var lines = await log.ReadSummariesAsync(owner, id);
+        var list = lines
             .OrderByDescending(d => d.State.IsOpen())
             .ThenBy(d => d.NextDeadline ?? DateTimeOffset.MaxValue)
             .ThenByDescending(d => d.UpdatedAt)
-            .Select(d => d with { Unread = Unread(d) })
+            .Select(d => d with { Unread = Math.Max(0, d.LastSeq - (owner == Role.Merchant ? d.MerchantReadSeq : d.ConsumerReadSeq)) })
             .ToArray();
-        return Task.FromResult(new PartyDisputes(id, list, Figures()));
+        return new PartyDisputes(id, list, Figures(lines));
     }
 
-    private PartyFigures Figures()
+    private static PartyFigures Figures(IReadOnlyList<DisputeSummary> all)
     {
-        var all = record.State.Disputes.Values;
         int Count(DisputeState s) => all.Count(d => d.State == s);
         return new PartyFigures(
             Opened: all.Count,
@@ -98,7 +36,7 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
             Escalated: Count(DisputeState.Escalated),
             Withdrawn: Count(DisputeState.Withdrawn),
             Expired: Count(DisputeState.Expired),
-            MedianTimeToFirstResponse: Median(record.State.FirstResponseTimes.Values));
+            MedianTimeToFirstResponse: Median(all.Where(d => d.MerchantFirstRespondedAt is not null).Select(d => d.MerchantFirstRespondedAt!.Value - d.OpenedAt)));
     }
 
     private static TimeSpan? Median(IEnumerable<TimeSpan> values)
@@ -110,8 +48,9 @@ public abstract class PartyGrain(IPersistentState<PartyRecord> record, Role owne
     }
 }
 
-public sealed class MerchantGrain([PersistentState("merchant", MediationStorage.Name)] IPersistentState<PartyRecord> record)
-    : PartyGrain(record, Role.Merchant), IMerchantGrain;
+/// <summary>A read of the projection: any silo may answer, so it runs where it is called.</summary>
+[StatelessWorker]
+public sealed class MerchantGrain(IDisputeEventLog log) : PartyGrain(log, Role.Merchant), IMerchantGrain;
 
-public sealed class ConsumerGrain([PersistentState("consumer", MediationStorage.Name)] IPersistentState<PartyRecord> record)
-    : PartyGrain(record, Role.Consumer), IConsumerGrain;
+[StatelessWorker]
+public sealed class ConsumerGrain(IDisputeEventLog log) : PartyGrain(log, Role.Consumer), IConsumerGrain;

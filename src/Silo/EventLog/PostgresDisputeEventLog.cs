@@ -33,8 +33,16 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
     private const int DefaultConnectTimeoutSeconds = 5;
     private const int DefaultCommandTimeoutSeconds = 10;
 
+    // One statement, so atomic on its own: the events and the summary lines that go with them (last_seq never moves back).
     private const string InsertSql =
-        "INSERT INTO dispute_events (dispute_id, seq, payload, created_at) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[])";
+        "WITH appended AS (INSERT INTO dispute_events (dispute_id, seq, payload, created_at) " +
+        "SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[])) " +
+        "INSERT INTO dispute_summaries (dispute_id, merchant_id, consumer_id, last_seq, payload) " +
+        "SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) " +
+        "ON CONFLICT (dispute_id) DO UPDATE SET last_seq = EXCLUDED.last_seq, payload = EXCLUDED.payload " +
+        "WHERE EXCLUDED.last_seq >= dispute_summaries.last_seq";
+
+    private const string SummariesSql = "SELECT payload FROM dispute_summaries WHERE ";
 
     private const string AlreadyStoredSql =
         "SELECT count(*) FROM dispute_events d JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS x(dispute_id, seq, payload) " +
@@ -62,16 +70,57 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
     /// Queues the events and completes once they are committed. The token is only honoured before the events are
     /// queued: an append that has been handed to the writer is committed (or fails) as a whole.
     /// </summary>
-    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, CancellationToken cancellationToken = default)
+    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, DisputeSummary? summary = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
         if (events.Count == 0) return Task.CompletedTask;
-        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        return Enqueue(events, summary, cancellationToken);
+    }
 
-        var pending = new PendingAppend(events, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+    public Task SaveSummaryAsync(DisputeSummary summary, CancellationToken cancellationToken = default) =>
+        Enqueue([], summary, cancellationToken);
+
+    private Task Enqueue(IReadOnlyList<DisputeEvent> events, DisputeSummary? summary, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        var pending = new PendingAppend(events, summary is null ? null : SummaryRow.Of(summary), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
             return Task.FromException(new MediationException(ErrorCode.Unavailable, "the message history is shutting down"));
         return pending.Committed.Task;
+    }
+
+    public async Task<DisputeSummary?> ReadSummaryAsync(string disputeId, CancellationToken cancellationToken = default) =>
+        (await QueryAsync(SummariesSql + "dispute_id = $1", [disputeId], r => JsonSerializer.Deserialize<DisputeSummary>(r.GetString(0), MediationJson.Options)!, cancellationToken)).FirstOrDefault();
+
+    public Task<IReadOnlyList<DisputeSummary>> ReadSummariesAsync(Role party, string partyId, CancellationToken cancellationToken = default) =>
+        QueryAsync(SummariesSql + (party == Role.Merchant ? "merchant_id = $1" : "consumer_id = $1"), [partyId],
+            r => JsonSerializer.Deserialize<DisputeSummary>(r.GetString(0), MediationJson.Options)!, cancellationToken);
+
+    public async Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default)
+    {
+        if (disputeIds.Count == 0) return new Dictionary<string, long>();
+        var rows = await QueryAsync("SELECT dispute_id, last_seq FROM dispute_summaries WHERE dispute_id = ANY($1)", [disputeIds.ToArray()],
+            r => (Id: r.GetString(0), Seq: r.GetInt64(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Id, r => r.Seq);
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object[] parameters, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(sql, connection);
+            foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(row(reader));
+            return rows;
+        }
+        catch (Exception e) when (!IsCallerCancellation(e, cancellationToken))
+        {
+            if (IsConnectionLevel(e)) _dataSource.Clear();
+            throw ReadFailed(e);
+        }
     }
 
     public async Task<IReadOnlyList<DisputeEvent>> ReadAsync(string disputeId, long afterSeq, int limit, CancellationToken cancellationToken = default)
@@ -198,7 +247,7 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
             }
 
             _logger.LogWarning(alone, "Appending {Count} events of dispute {DisputeId} to the message history failed",
-                pending.Events.Count, pending.Events[0].DisputeId);
+                pending.Events.Count, pending.Events.Count > 0 ? pending.Events[0].DisputeId : pending.Summary?.DisputeId);
             Fail(pending, alone);
             if (IsConnectionLevel(alone))
             {
@@ -237,6 +286,13 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
             return (e, false);
         }
 
+        // One line per dispute (ON CONFLICT may touch a row once per statement): the latest one queued wins.
+        var lines = new Dictionary<string, SummaryRow>();
+        foreach (var pending in appends)
+            if (pending.Summary is { } line && (!lines.TryGetValue(line.DisputeId, out var earlier) || earlier.LastSeq <= line.LastSeq))
+                lines[line.DisputeId] = line;
+        var summaries = lines.Values.ToArray();
+
         NpgsqlConnection connection;
         try
         {
@@ -256,6 +312,11 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
                 command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = seqs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
                 command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 command.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = ats, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = summaries.Select(l => l.DisputeId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = summaries.Select(l => l.MerchantId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = summaries.Select(l => l.ConsumerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = summaries.Select(l => l.LastSeq).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+                command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = summaries.Select(l => l.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
                 await command.ExecuteNonQueryAsync().ConfigureAwait(false);
             }
 
@@ -282,7 +343,7 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "Checking whether an append of dispute {DisputeId} was already committed failed", pending.Events[0].DisputeId);
+            _logger.LogWarning(e, "Checking whether an append of dispute {DisputeId} was already committed failed", pending.Events.Count > 0 ? pending.Events[0].DisputeId : pending.Summary?.DisputeId);
             return false;
         }
     }
@@ -332,5 +393,5 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
 
-    private sealed record PendingAppend(IReadOnlyList<DisputeEvent> Events, TaskCompletionSource Committed);
+    private sealed record PendingAppend(IReadOnlyList<DisputeEvent> Events, SummaryRow? Summary, TaskCompletionSource Committed);
 }

@@ -1,45 +1,73 @@
+using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using Mediation.Grains.Disputes;
+using Mediation.Silo.Sqlite;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 
 namespace Mediation.Silo.EventLog;
 
 /// <summary>
-/// The embedded default's message history: one SQLite writer, off the Orleans scheduler, that commits whatever
-/// appends are queued in one transaction and acknowledges each only once it is committed. Microsoft.Data.Sqlite
-/// blocks and sleeps on a busy database; a single writer on its own thread keeps that away from grain threads.
+/// The embedded default's message history and the parties' lists, through the one <see cref="SqliteWriter"/>: an
+/// append and its summary line are one write, committed in the writer's next transaction with whatever else is
+/// queued, and acknowledged only after that commit.
 /// </summary>
-public sealed class SqliteDisputeEventLog : IDisputeEventLog, IAsyncDisposable
+public sealed class SqliteDisputeEventLog(SqliteWriter writer) : IDisputeEventLog
 {
-    private const int MaxBatch = 512;
-    private readonly string _connectionString;
-    private readonly ILogger<SqliteDisputeEventLog> _logger;
-    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new() { SingleReader = true });
-    private readonly Task _writer;
+    private const string What = "the message history";
+    private const string InsertSql = "INSERT INTO dispute_events (dispute_id, seq, payload, created_at) VALUES ($id, $seq, $payload, $at)";
+    private const string UpsertSummarySql =
+        "INSERT INTO dispute_summaries (dispute_id, merchant_id, consumer_id, last_seq, payload) VALUES ($id, $m, $c, $seq, $payload) " +
+        "ON CONFLICT (dispute_id) DO UPDATE SET last_seq = excluded.last_seq, payload = excluded.payload WHERE excluded.last_seq >= dispute_summaries.last_seq";
 
-    public SqliteDisputeEventLog(string connectionString, ILogger<SqliteDisputeEventLog> logger)
+    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, DisputeSummary? summary = null, CancellationToken cancellationToken = default)
     {
-        _connectionString = connectionString;
-        _logger = logger;
-        // TaskScheduler.Default: this may be constructed inside a grain activation, whose scheduler must not run the loop.
-        _writer = Task.Factory.StartNew(WriteLoopAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0) return Task.CompletedTask;
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        // Serialised before queueing: the writer runs SQL only, and nothing can fail after the first insert but SQLite.
+        var rows = events.Select(e => (e.DisputeId, e.Seq, Payload: JsonSerializer.Serialize(e, MediationJson.Options), At: e.At.UtcDateTime.ToString("O"))).ToArray();
+        var line = summary is null ? null : SummaryRow.Of(summary);
+        return writer.WriteAsync(What, batch =>
+        {
+            var insert = batch.Command(InsertSql);
+            foreach (var row in rows)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$id", row.DisputeId);
+                insert.Parameters.AddWithValue("$seq", row.Seq);
+                insert.Parameters.AddWithValue("$payload", row.Payload);
+                insert.Parameters.AddWithValue("$at", row.At);
+                insert.ExecuteNonQuery();
+            }
+            if (line is not null) Upsert(batch, line);
+            return true;
+        });
     }
 
-    public Task AppendAsync(IReadOnlyList<DisputeEvent> events, CancellationToken cancellationToken = default)
+    public Task SaveSummaryAsync(DisputeSummary summary, CancellationToken cancellationToken = default)
     {
-        if (events.Count == 0) return Task.CompletedTask;
-        var pending = new PendingAppend(events, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-            throw new MediationException(ErrorCode.Unavailable, "the message history is shutting down");
-        return pending.Committed.Task;
+        var line = SummaryRow.Of(summary);
+        return writer.WriteAsync("the dispute list", batch =>
+        {
+            Upsert(batch, line);
+            return true;
+        });
+    }
+
+    private static void Upsert(SqliteBatch batch, SummaryRow line)
+    {
+        var upsert = batch.Command(UpsertSummarySql);
+        upsert.Parameters.AddWithValue("$id", line.DisputeId);
+        upsert.Parameters.AddWithValue("$m", line.MerchantId);
+        upsert.Parameters.AddWithValue("$c", line.ConsumerId);
+        upsert.Parameters.AddWithValue("$seq", line.LastSeq);
+        upsert.Parameters.AddWithValue("$payload", line.Payload);
+        upsert.ExecuteNonQuery();
     }
 
     public Task<IReadOnlyList<DisputeEvent>> ReadAsync(string disputeId, long afterSeq, int limit, CancellationToken cancellationToken = default) =>
-        Task.Run<IReadOnlyList<DisputeEvent>>(() =>
+        writer.ReadAsync<IReadOnlyList<DisputeEvent>>(connection =>
         {
-            using var connection = Open();
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT payload FROM dispute_events WHERE dispute_id = $id AND seq > $after ORDER BY seq LIMIT $limit";
             command.Parameters.AddWithValue("$id", disputeId);
@@ -52,89 +80,42 @@ public sealed class SqliteDisputeEventLog : IDisputeEventLog, IAsyncDisposable
             return events;
         }, cancellationToken);
 
-    private SqliteConnection Open()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    public async Task<DisputeSummary?> ReadSummaryAsync(string disputeId, CancellationToken cancellationToken = default) =>
+        (await Summaries("dispute_id = $id", c => c.Parameters.AddWithValue("$id", disputeId), cancellationToken)).FirstOrDefault();
 
-    private async Task WriteLoopAsync()
-    {
-        SqliteConnection? connection = null;
-        var batch = new List<PendingAppend>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+    public Task<IReadOnlyList<DisputeSummary>> ReadSummariesAsync(Role party, string partyId, CancellationToken cancellationToken = default) =>
+        Summaries(party == Role.Merchant ? "merchant_id = $party" : "consumer_id = $party", c => c.Parameters.AddWithValue("$party", partyId), cancellationToken);
+
+    private Task<IReadOnlyList<DisputeSummary>> Summaries(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        writer.ReadAsync<IReadOnlyList<DisputeSummary>>(connection =>
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item)) batch.Add(item);
-            try
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT payload FROM dispute_summaries WHERE " + where;
+            bind(command);
+            using var reader = command.ExecuteReader();
+            var lines = new List<DisputeSummary>();
+            while (reader.Read())
+                lines.Add(JsonSerializer.Deserialize<DisputeSummary>(reader.GetString(0), MediationJson.Options)!);
+            return lines;
+        }, cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default) =>
+        writer.ReadAsync<IReadOnlyDictionary<string, long>>(connection =>
+        {
+            var latest = new Dictionary<string, long>(disputeIds.Count);
+            foreach (var chunk in disputeIds.Chunk(500))
             {
-                connection ??= OpenWriter();
-                Commit(connection, batch);
-                foreach (var p in batch) p.Committed.TrySetResult();
+                using var command = connection.CreateCommand();
+                var sql = new StringBuilder("SELECT dispute_id, last_seq FROM dispute_summaries WHERE dispute_id IN (");
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    sql.Append(i == 0 ? "$d0" : $", $d{i}");
+                    command.Parameters.AddWithValue($"$d{i}", chunk[i]);
+                }
+                command.CommandText = sql.Append(')').ToString();
+                using var reader = command.ExecuteReader();
+                while (reader.Read()) latest[reader.GetString(0)] = reader.GetInt64(1);
             }
-            catch (Exception batchError)
-            {
-                _logger.LogWarning(batchError, "Committing {Count} appends together failed; retrying one by one", batch.Count);
-                connection?.Dispose();
-                connection = null;
-                foreach (var p in batch) CommitAlone(p);
-            }
-        }
-        connection?.Dispose();
-    }
-
-    private void CommitAlone(PendingAppend pending)
-    {
-        try
-        {
-            using var connection = OpenWriter();
-            Commit(connection, [pending]);
-            pending.Committed.TrySetResult();
-        }
-        catch (Exception e)
-        {
-            pending.Committed.TrySetException(new MediationException(ErrorCode.Unavailable, $"the message history could not be written: {e.Message}"));
-        }
-    }
-
-    private SqliteConnection OpenWriter()
-    {
-        var connection = Open();
-        using var pragma = connection.CreateCommand();
-        // Acknowledged means on disk: fsync every commit; batching pays for it.
-        pragma.CommandText = "PRAGMA synchronous = FULL;";
-        pragma.ExecuteNonQuery();
-        return connection;
-    }
-
-    private static void Commit(SqliteConnection connection, IReadOnlyList<PendingAppend> batch)
-    {
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT INTO dispute_events (dispute_id, seq, payload, created_at) VALUES ($id, $seq, $payload, $at)";
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        var seq = command.Parameters.Add("$seq", SqliteType.Integer);
-        var payload = command.Parameters.Add("$payload", SqliteType.Text);
-        var at = command.Parameters.Add("$at", SqliteType.Text);
-        foreach (var pending in batch)
-        foreach (var e in pending.Events)
-        {
-            id.Value = e.DisputeId;
-            seq.Value = e.Seq;
-            payload.Value = JsonSerializer.Serialize(e, MediationJson.Options);
-            at.Value = e.At.UtcDateTime.ToString("O");
-            command.ExecuteNonQuery();
-        }
-        transaction.Commit();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _writer;
-    }
-
-    private sealed record PendingAppend(IReadOnlyList<DisputeEvent> Events, TaskCompletionSource Committed);
+            return latest;
+        }, cancellationToken);
 }

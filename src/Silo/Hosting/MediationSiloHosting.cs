@@ -3,12 +3,16 @@ using Mediation.Grains;
 using Mediation.Grains.Disputes;
 using Mediation.Silo.EventLog;
 using Mediation.Silo.Schema;
+using Mediation.Silo.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization.Serializers;
+using Orleans.Storage;
 
 namespace Mediation.Silo.Hosting;
 
@@ -63,11 +67,30 @@ public static class MediationSiloHosting
         // The schema must be in place before any provider touches the database: the first stage of the silo's start.
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaOnStart(options));
 
-        silo.AddAdoNetGrainStorage(MediationStorage.Name, o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
-        silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+        if (options.Storage == StorageKind.Sqlite)
+        {
+            // Every write of the embedded database goes through one writer thread, batched and off the grain threads.
+            silo.Services.AddSingleton(sp => new SqliteWriter(connectionString, sp.GetRequiredService<ILoggerFactory>().CreateLogger<SqliteWriter>(),
+                sp.GetService<ISqliteCommitProbe>()));
+            silo.Services.AddGrainStorage(MediationStorage.Name, (sp, name) => new SqliteGrainStorage(name,
+                sp.GetRequiredService<SqliteWriter>(), sp.GetRequiredService<IGrainStorageSerializer>(), sp.GetRequiredService<IActivatorProvider>()));
+            silo.AddReminders();
+            silo.Services.AddSingleton<IReminderTable>(sp => new SqliteReminderTable(sp.GetRequiredService<SqliteWriter>(), options.ServiceId));
+            silo.Services.AddSingleton<IDisputeEventLog>(sp => new SqliteDisputeEventLog(sp.GetRequiredService<SqliteWriter>()));
+            // Stream subscriptions belong to this process's own edge and die with it: kept in memory, never on disk,
+            // so a restart never finds stale subscribers of a process that no longer exists.
+            silo.AddMemoryGrainStorage("PubSubStore");
+        }
+        else
+        {
+            silo.AddAdoNetGrainStorage(MediationStorage.Name, o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+            silo.UseAdoNetReminderService(o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+            silo.AddAdoNetGrainStorage("PubSubStore", o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
+            silo.Services.AddSingleton<IDisputeEventLog>(sp =>
+                new PostgresDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<PostgresDisputeEventLog>>()));
+        }
         // Streams fan events out to the API nodes. Memory streams are not durable; that is acceptable because every
         // event is in the log first and the edge recovers anything a stream drops (resume by seq, gap backfill, heartbeat).
-        silo.AddAdoNetGrainStorage("PubSubStore", o => { o.Invariant = invariant; o.ConnectionString = connectionString; });
         silo.AddMemoryStreams(MediationStreams.Provider, streams =>
             streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(25))));
         silo.Configure<ReminderOptions>(o =>
@@ -75,13 +98,6 @@ public static class MediationSiloHosting
             var minimum = configuration.GetValue<TimeSpan?>("Mediation:MinimumReminderPeriod");
             if (minimum is { } m) o.MinimumReminderPeriod = m;
         });
-
-        if (options.Storage == StorageKind.Sqlite)
-            silo.Services.AddSingleton<IDisputeEventLog>(sp =>
-                new SqliteDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<SqliteDisputeEventLog>>()));
-        else
-            silo.Services.AddSingleton<IDisputeEventLog>(sp =>
-                new PostgresDisputeEventLog(connectionString, sp.GetRequiredService<ILogger<PostgresDisputeEventLog>>()));
         return silo;
     }
 
