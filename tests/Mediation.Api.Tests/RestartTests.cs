@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.SignalR.Client;
 using System.Net;
 using System.Net.Http.Json;
 
@@ -68,5 +69,63 @@ public sealed class RestartTests : IDisposable
         Assert.Equal(13, view.LastSeq);
         var late = await merchant.PostAsJsonAsync($"/api/disputes/{disputeId}/messages", new { text = "Sorry, I was away." });
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Every_party_list_reads_the_same_after_a_restart_as_before_it(bool killed)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var (merchantId, consumerId) = ($"m-{id}", $"c-{id}");
+        string merchantBefore, consumerBefore;
+        await using (var service = await MediationProcess.StartAsync(_dataDirectory))
+        {
+            var ops = service.As("platform", "ops");
+            var consumer = service.As(consumerId, "consumer");
+            var merchant = service.As(merchantId, "merchant");
+            var disputes = new List<string>();
+            for (var i = 1; i <= 3; i++)
+            {
+                var orderId = $"o-{id}-{i}";
+                var pushed = await ops.PostAsJsonAsync("/api/orders", new
+                {
+                    orderId, consumerId, merchantId, storeName = "Lakeside Tea House", city = "Hangzhou",
+                    items = new[] { new { name = "Longjing tea", spec = "250 g tin", quantity = 2, price = 99.5m } },
+                    total = 199m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay",
+                });
+                Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+                var opened = await consumer.PostAsJsonAsync("/api/disputes", new
+                {
+                    orderId, category = "Quality", requestedRemedy = "FullRefund", claimedAmount = 199m, description = $"dispute {i}",
+                });
+                Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+                disputes.Add((await opened.Content.ReadFromJsonAsync<DisputeView>(Scenario.Json))!.DisputeId);
+            }
+
+            // Dispute 1: negotiating, the consumer has read part of it. Dispute 2: the merchant has four unread.
+            // Dispute 3: withdrawn. The latest seqs and read marks are what a write-behind used to lose.
+            for (var i = 0; i < 3; i++) await Scenario.EventAsync(await merchant.PostAsJsonAsync($"/api/disputes/{disputes[0]}/messages", new { text = $"merchant {i}" }));
+            await using (var hub = await PartyConnection.ConnectAsync(service.BaseAddress, consumerId, "consumer"))
+                await hub.Hub.InvokeAsync("MarkRead", disputes[0], 3L);
+            for (var i = 0; i < 4; i++) await Scenario.EventAsync(await consumer.PostAsJsonAsync($"/api/disputes/{disputes[1]}/messages", new { text = $"hello {i}" }));
+            await Scenario.EventAsync(await consumer.PostAsync($"/api/disputes/{disputes[2]}/withdraw", null));
+
+            merchantBefore = await merchant.GetStringAsync($"/api/merchants/{merchantId}/disputes");
+            consumerBefore = await consumer.GetStringAsync($"/api/consumers/{consumerId}/disputes");
+            var lines = (await merchant.GetFromJsonAsync<PartyDisputes>($"/api/merchants/{merchantId}/disputes", Scenario.Json))!.Disputes;
+            Assert.Equal(5, lines.Single(l => l.DisputeId == disputes[0]).LastSeq); // opened, 3 messages, the state change
+            Assert.Equal(5, lines.Single(l => l.DisputeId == disputes[1]).Unread);
+            Assert.Equal(DisputeState.Withdrawn, lines.Single(l => l.DisputeId == disputes[2]).State);
+            var consumerLines = (await consumer.GetFromJsonAsync<PartyDisputes>($"/api/consumers/{consumerId}/disputes", Scenario.Json))!.Disputes;
+            Assert.Equal(2, consumerLines.Single(l => l.DisputeId == disputes[0]).Unread); // read up to 3 of 5
+
+            if (killed) await service.KillAsync(); // right after the last acknowledged write
+            else await service.StopGracefullyAsync();
+        }
+
+        await using var restarted = await MediationProcess.StartAsync(_dataDirectory);
+        Assert.Equal(merchantBefore, await restarted.As(merchantId, "merchant").GetStringAsync($"/api/merchants/{merchantId}/disputes"));
+        Assert.Equal(consumerBefore, await restarted.As(consumerId, "consumer").GetStringAsync($"/api/consumers/{consumerId}/disputes"));
     }
 }
