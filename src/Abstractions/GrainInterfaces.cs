@@ -99,3 +99,12 @@ public interface IIdempotencyGrain : IGrainWithStringKey
     [Alias("Abandon")]
     Task AbandonAsync();
 }
+
+/// <summary>Questions about many disputes at once, answered from the log: one call however many disputes are asked about.</summary>
+[Alias("Mediation.IDisputeDirectory")]
+public interface IDisputeDirectory : IGrainWithIntegerKey
+{
+    /// <summary>The latest seq of each dispute that exists among <paramref name="disputeIds"/> (the edge's heartbeat).</summary>
+    [Alias("LatestSeqs")]
+    Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds);
+}

@@ -34,20 +34,33 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
 
     public Task DisconnectedAsync(string connectionId) => _feeds.DisconnectedAsync(connectionId);
 
-    /// <summary>Asks each followed dispute for events this node has not delivered (a lost last event, say).</summary>
-    public Task HeartbeatAsync(CancellationToken cancellationToken) =>
+    /// <summary>
+    /// One question for every followed dispute's latest seq, then a backfill only where this node is behind (a lost
+    /// last event, say) and the heartbeat to each group: the cost in grain calls does not grow with the disputes followed.
+    /// </summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken)
+    {
+        var feeds = _feeds.Feeds.ToArray();
+        if (feeds.Length == 0) return;
+        var latest = new Dictionary<string, long>(feeds.Length);
+        foreach (var chunk in feeds.Chunk(5_000))
+        {
+            var seqs = await Cluster.GetGrain<IDisputeDirectory>(0).LatestSeqsAsync(chunk.Select(f => f.DisputeId).ToArray());
+            foreach (var (id, seq) in seqs) latest[id] = seq;
+        }
         // Feeds are independent; a bounded fan-out keeps a node with thousands of them on its period.
-        Parallel.ForEachAsync(_feeds.Feeds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (feed, _) =>
+        await Parallel.ForEachAsync(feeds, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (feed, _) =>
         {
             try
             {
-                await feed.HeartbeatAsync();
+                await feed.HeartbeatAsync(latest.GetValueOrDefault(feed.DisputeId));
             }
             catch (Exception e)
             {
                 Logger.LogDebug(e, "Heartbeat for dispute {DisputeId} failed", feed.DisputeId);
             }
         });
+    }
 
     public int FeedCount => _feeds.Feeds.Count;
 
@@ -114,10 +127,10 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             });
         }
 
-        public Task HeartbeatAsync() => UnderGateAsync(async () =>
+        public Task HeartbeatAsync(long latestSeq) => UnderGateAsync(async () =>
         {
             if (Closed || _reader is null) return false;
-            await BackfillAsync(long.MaxValue);
+            if (latestSeq > _delivered) await BackfillAsync(latestSeq);
             await GroupClients.SendAsync(HeartbeatMethod, new Dictionary<string, object?> { ["disputeId"] = disputeId, ["latestSeq"] = _delivered });
             return true;
         });

@@ -91,8 +91,13 @@ public static class MediationSiloHosting
         }
         // Streams fan events out to the API nodes. Memory streams are not durable; that is acceptable because every
         // event is in the log first and the edge recovers anything a stream drops (resume by seq, gap backfill, heartbeat).
+        // The pulling agents poll their queues: the period is the floor of live delivery's latency, and its idle cost
+        // is one local queue read per queue per period (bench/README.md has the figures behind the default).
         silo.AddMemoryStreams(MediationStreams.Provider, streams =>
-            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(25))));
+        {
+            streams.ConfigurePartitioning(options.StreamQueues);
+            streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = options.StreamPollPeriod));
+        });
         silo.Configure<ReminderOptions>(o =>
         {
             var minimum = configuration.GetValue<TimeSpan?>("Mediation:MinimumReminderPeriod");
@@ -115,7 +120,7 @@ public static class MediationSiloHosting
                 client.UseLocalhostClustering(options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId);
             else
                 client.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = RequirePostgres(options); });
-            client.AddMemoryStreams(MediationStreams.Provider);
+            client.AddMemoryStreams(MediationStreams.Provider, streams => streams.ConfigurePartitioning(options.StreamQueues));
         });
         return builder;
     }

@@ -43,6 +43,12 @@ public sealed record MediationSiloOptions
     /// <summary>The address other silos and clients reach this silo at (production); e.g. the pod IP. Host's address if unset.</summary>
     public string? AdvertisedAddress { get; init; }
 
+    /// <summary>How often the stream agents look for new events: the floor of live delivery's latency.</summary>
+    public TimeSpan StreamPollPeriod { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Queues of the memory stream provider (each one polled by one agent every <see cref="StreamPollPeriod"/>).</summary>
+    public int StreamQueues { get; init; } = 4;
+
     public string ClusterId { get; init; } = "mediation";
     public string ServiceId { get; init; } = "mediation";
 
@@ -64,6 +70,8 @@ public sealed record MediationSiloOptions
             PrimarySiloPort = section.GetValue<int?>("PrimarySiloPort"),
             ApiHosting = section.GetValue("ApiHosting", defaults.ApiHosting),
             AdvertisedAddress = section["AdvertisedAddress"],
+            StreamPollPeriod = section.GetValue("StreamPollPeriod", defaults.StreamPollPeriod),
+            StreamQueues = section.GetValue("StreamQueues", defaults.StreamQueues),
             ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
             ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
         };
