@@ -1,4 +1,5 @@
 using Mediation;
+using Mediation.Api.Admission;
 using Mediation.Api.Apis;
 using Mediation.Api.Identity;
 using Mediation.Api.Problems;
@@ -31,7 +32,9 @@ builder.Services.AddAuthentication(DevelopmentIdentityHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, DevelopmentIdentityHandler>(DevelopmentIdentityHandler.SchemeName, null);
 builder.Services.AddAuthorization();
 builder.Services.AddOpenApi();
-builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
+builder.Services.AddCallAdmission(builder.Configuration);
+// Filters run in order: errors become HubExceptions around admission, so a shed call reads like a REST 503.
+builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.AddFilter<AdmissionHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
     .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol();
 builder.Services.AddSingleton<DisputeFeeds>();
@@ -46,6 +49,7 @@ app.UseStatusCodePages();
 app.UseIdempotencyBuffering();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapOpenApi();
 app.MapHealthChecks("/health");
