@@ -53,7 +53,7 @@ public sealed class DisputeGrain(
 
     public async Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer)
     {
-        if (State.AppliedSeq > 0) return View(Role.Consumer);
+        if (State.AppliedSeq > 0) return DisputeProjection.View(State, Role.Consumer, Now);
 
         var now = Now;
         State.DisputeId = this.GetPrimaryKeyString();
@@ -83,10 +83,10 @@ public sealed class DisputeGrain(
             State = DisputeState.AwaitingMerchant,
         };
         await CommitAsync([opened], forceWrite: true);
-        return View(Role.Consumer);
+        return DisputeProjection.View(State, Role.Consumer, Now);
     }
 
-    public Task<DisputeView> GetAsync(Caller caller) => Task.FromResult(View(Authorize(caller)));
+    public Task<DisputeView> GetAsync(Caller caller) => Task.FromResult(DisputeProjection.View(State, Authorize(caller), Now));
 
     public async Task<DisputeEvent> SendMessageAsync(Caller caller, string text)
     {
@@ -201,7 +201,7 @@ public sealed class DisputeGrain(
         foreach (var e in events) after.Apply(e, _clocks);
         try
         {
-            await log.AppendAsync(events, Summary(after));
+            await log.AppendAsync(events, DisputeProjection.Summary(after, Now));
         }
         catch
         {
@@ -227,7 +227,7 @@ public sealed class DisputeGrain(
             }
         }
         await PublishAsync(events);
-        await News.PublishAsync(Summary(State));
+        await News.PublishAsync(DisputeProjection.Summary(State, Now));
     }
 
     /// <summary>
@@ -295,9 +295,9 @@ public sealed class DisputeGrain(
         if (role == Role.Merchant) State.MerchantReadSeq = seq;
         else State.ConsumerReadSeq = seq;
         // Stored with the summary line (one batched row), not by rewriting the record.
-        await log.SaveSummaryAsync(Summary(State));
+        await log.SaveSummaryAsync(DisputeProjection.Summary(State, Now));
         await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, RoleName(role), Now) { Seq = seq });
-        await News.PublishAsync(Summary(State));
+        await News.PublishAsync(DisputeProjection.Summary(State, Now));
     }
 
     /// <summary>
@@ -378,39 +378,4 @@ public sealed class DisputeGrain(
         new(State.DisputeId, State.AppliedSeq + 1 + seqOffset, type, authorId, Now) { AuthorRole = authorRole };
 
     private static string RoleName(Role role) => role.ToString().ToLowerInvariant();
-
-    private DisputeView View(Role role)
-    {
-        var facts = State.Facts(Now);
-        return new DisputeView(
-            State.DisputeId, State.State, State.ConsumerId, State.MerchantId, State.Order!,
-            State.Request!.Category, State.Request.RequestedRemedy, State.Request.ClaimedAmount, State.Request.Description,
-            State.OpenedAt, State.Deadlines, State.OpenOffer, State.SettledWith, State.AppliedSeq,
-            DisputeStateMachine.AllowedActions(facts, role), State.RemedyConfirmed, State.RemedyOverdue);
-    }
-
-    private DisputeSummary Summary(DisputeRecord r)
-    {
-        var running = RunningDeadline(r);
-        return new DisputeSummary(
-            r.DisputeId, r.Order!.OrderId, r.ConsumerId, r.MerchantId, r.State, r.Request!.Category,
-            r.OpenedAt, r.UpdatedAt, running?.At, running?.Kind, r.AppliedSeq, r.MerchantFirstRespondedAt,
-            r.RemedyOverdue)
-        {
-            MerchantReadSeq = r.MerchantReadSeq,
-            ConsumerReadSeq = r.ConsumerReadSeq,
-            LastEventType = r.LastEventType.ToString(),
-        };
-    }
-
-    /// <summary>The deadline a person looking at the list cares about now.</summary>
-    private (DateTimeOffset At, string Kind)? RunningDeadline(DisputeRecord r)
-    {
-        var d = r.Deadlines;
-        if (r.State == DisputeState.Negotiating && d.NegotiationEndsAt > Now)
-            return (d.NegotiationEndsAt.Value, "negotiationEndsAt");
-        if (r.State == DisputeState.AwaitingMerchant && r.MerchantFirstRespondedAt is null)
-            return (d.MerchantRespondBy!.Value, "merchantRespondBy");
-        return DisputeStateMachine.NextDeadline(r.Facts(Now));
-    }
 }
