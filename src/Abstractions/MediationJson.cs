@@ -74,32 +74,36 @@ public sealed class ExactEnumConverterFactory : JsonConverterFactory
 public sealed class ExactDecimalConverter : JsonConverter<decimal>
 {
     private const int MaxScale = 28;
+    private const int MaxDigits = 28; // a decimal holds 28 significant digits for sure; a 29th may be rounded away
 
     public override decimal Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.Number) throw new JsonFieldException("must be a number");
         var text = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
-        if (!reader.TryGetDecimal(out var value) || Scale(text) > MaxScale)
+        if (!reader.TryGetDecimal(out var value) || Scale(text) is var (decimals, digits) && (decimals > MaxScale || digits > MaxDigits))
             throw new JsonFieldException("is not an amount this service can hold exactly");
         return value;
     }
 
     public override void Write(Utf8JsonWriter writer, decimal value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
 
-    /// <summary>Decimals the number in <paramref name="text"/> needs (trailing zeros do not count), exponent included.</summary>
-    private static long Scale(byte[] text)
+    /// <summary>Decimals and significant digits the number in <paramref name="text"/> needs (trailing zeros do not count).</summary>
+    private static (long Decimals, long Digits) Scale(byte[] text)
     {
-        var mantissa = text.AsSpan();
+        var mantissa = text.AsSpan().TrimStart((byte)'-');
         long exponent = 0;
         var e = mantissa.IndexOfAny((byte)'e', (byte)'E');
         if (e >= 0)
         {
-            if (!long.TryParse(System.Text.Encoding.ASCII.GetString(mantissa[(e + 1)..]), out exponent) || Math.Abs(exponent) > 1000) return long.MaxValue;
+            if (!long.TryParse(System.Text.Encoding.ASCII.GetString(mantissa[(e + 1)..]), out exponent) || Math.Abs(exponent) > 1000)
+                return (long.MaxValue, long.MaxValue);
             mantissa = mantissa[..e];
         }
-        if (mantissa.IndexOfAnyInRange((byte)'1', (byte)'9') < 0) return 0; // zero needs no decimals
+        if (mantissa.IndexOfAnyInRange((byte)'1', (byte)'9') < 0) return (0, 0); // zero needs no decimals
         var point = mantissa.IndexOf((byte)'.');
-        var decimals = point < 0 ? 0 : mantissa[(point + 1)..].TrimEnd((byte)'0').Length;
-        return decimals - exponent;
+        var whole = (point < 0 ? mantissa : mantissa[..point]).TrimStart((byte)'0');
+        var fraction = point < 0 ? [] : mantissa[(point + 1)..].TrimEnd((byte)'0');
+        var digits = whole.Length == 0 ? fraction.TrimStart((byte)'0').Length : whole.Length + fraction.Length;
+        return (fraction.Length - exponent, digits);
     }
 }

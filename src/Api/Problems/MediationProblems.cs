@@ -94,7 +94,7 @@ public static partial class MediationProblems
             _ when json.Message.Contains("uplicate", StringComparison.Ordinal) => $"{Quoted(field)} appears more than once",
             _ when json.Message.Contains("null", StringComparison.Ordinal) =>
                 $"{Quoted(field ?? FirstQuotedName(json.Message))} must not be null",
-            _ when ConvertedTo().Match(json.Message) is { Success: true } m => $"{Quoted(field)} {Expected(m.Groups[1].Value)}",
+            _ when ConvertedTo().Match(json.Message) is { Success: true } m => $"{Quoted(field)} {Expected(json, m.Groups[1].Value)}",
             _ => $"{Quoted(field)} is not valid here",
         };
         return new(400, "Malformed request", $"the request body is not valid JSON for this call: {why}");
@@ -106,16 +106,33 @@ public static partial class MediationProblems
 
     private static string Quoted(string? field) => field is null ? "the body" : $"\"{field}\"";
 
-    /// <summary>What a value of a type looks like in JSON, without naming the type.</summary>
-    private static string Expected(string type) => type switch
+    /// <summary>
+    /// What a value looks like in JSON, without naming a type. The reader's own complaint (inner exceptions) comes
+    /// first, because for a constructor parameter the serializer names the enclosing type, not the field's.
+    /// </summary>
+    private static string Expected(JsonException json, string type)
     {
-        _ when NumberTypes().IsMatch(type) => "must be a number",
-        "System.String" => "must be a string",
-        "System.Boolean" => "must be true or false",
-        _ when type.Contains("DateTime", StringComparison.Ordinal) => "must be a date and time such as 2026-11-20T10:00:00Z",
-        _ when type.Contains("List", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("Enumerable", StringComparison.Ordinal) => "must be an array",
-        _ => "must be an object",
-    };
+        var said = string.Join(" | ", Chain(json).Select(e => e.Message));
+        if (said.Contains("DateTime", StringComparison.Ordinal)) return "must be a date and time such as 2026-11-20T10:00:00Z";
+        if (said.Contains("as a string", StringComparison.Ordinal)) return "must be a string";
+        if (said.Contains("as a number", StringComparison.Ordinal) || NumberNames().IsMatch(said)) return "must be a number";
+        if (said.Contains("as a boolean", StringComparison.Ordinal)) return "must be true or false";
+        return type switch
+        {
+            "System.String" => "must be a string",
+            "System.Boolean" => "must be true or false",
+            _ when type.Contains("List", StringComparison.Ordinal) || type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("Enumerable", StringComparison.Ordinal) => "must be an array",
+            _ => "must be an object",
+        };
+    }
+
+    private static IEnumerable<Exception> Chain(Exception? exception)
+    {
+        for (var depth = 0; exception is not null && depth < 8; exception = exception.InnerException, depth++) yield return exception;
+    }
+
+    [GeneratedRegex(@"\b(System\.)?(Decimal|Double|Single|Int16|Int32|Int64|UInt16|UInt32|UInt64|Byte)\b")]
+    private static partial Regex NumberNames();
 
     /// <summary>A request that did not bind (query string, missing body, media type), in our words.</summary>
     private static Problem Request(BadHttpRequestException e)
@@ -126,6 +143,7 @@ public static partial class MediationProblems
             return new(400, "Malformed request", $"\"{bind.Groups[2].Value}\" {(NumberTypes().IsMatch(bind.Groups[1].Value) ? "must be a whole number" : "is not valid")}");
         if (RequiredMissing().Match(e.Message) is { Success: true } missing)
             return new(400, "Malformed request", missing.Groups[3].Value == "body" ? "the request needs a JSON body" : $"\"{missing.Groups[2].Value}\" is required");
+        if (e.Message.Contains("body", StringComparison.OrdinalIgnoreCase)) return new(400, "Malformed request", "the request needs a JSON body");
         return new(e.StatusCode, "Malformed request", "the request could not be read");
     }
 
@@ -135,13 +153,13 @@ public static partial class MediationProblems
         HubException => new(404, "Not found", $"there is no hub method {target}"),
         _ when Find<JsonFieldException>(failure) is { } own => new(400, "Malformed request", $"an argument of {target} {own.Message}"),
         _ when Find<JsonException>(failure) is { } json && ConvertedTo().Match(json.Message) is { Success: true } m =>
-            new(400, "Malformed request", $"an argument of {target} {Expected(m.Groups[1].Value)}"),
+            new(400, "Malformed request", $"an argument of {target} {Expected(json, m.Groups[1].Value)}"),
         _ when ArgumentCount().Match(failure.Message) is { Success: true } count =>
             new(400, "Malformed request", $"{target} takes {count.Groups[1].Value} arguments"),
         _ => new(400, "Malformed request", $"the arguments do not fit {target}"),
     };
 
-    [GeneratedRegex(@"target expects (\d+) argument")]
+    [GeneratedRegex(@"target expects (\d+)")]
     private static partial Regex ArgumentCount();
 
     [GeneratedRegex("'([^']+)'")]
@@ -187,12 +205,18 @@ public static class Utf8Bodies
 {
     public static IApplicationBuilder UseUtf8Bodies(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
-        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type)
-            && type.Charset is { HasValue: true } charset
-            && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charset).Value?.ToLowerInvariant() is not ("utf-8" or "utf8"))
+        var declared = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var type);
+        var refusal =
+            declared && type!.Charset is { HasValue: true } charset
+                && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charset).Value?.ToLowerInvariant() is not ("utf-8" or "utf8")
+                ? "the body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)"
+            : context.Request.Path.StartsWithSegments("/api") && context.Request.ContentType is { Length: > 0 }
+                && !(declared && (type!.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
+                ? "the body must be JSON (Content-Type: application/json)"
+            : null;
+        if (refusal is not null)
         {
-            await Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-                detail: "the body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)").ExecuteAsync(context);
+            await Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type", detail: refusal).ExecuteAsync(context);
             return;
         }
         await next(context);
