@@ -14,6 +14,9 @@ namespace Mediation.Api.Realtime;
 /// a duplicate key (<c>"target"</c> twice would run the second) and arguments that do not bind. The call is then
 /// not run; its caller gets "Failed to invoke 'X' … HubException: 400 Malformed request: …" (SignalR's prefix,
 /// then our status and message).
+/// <c>JsonSerializerOptions.AllowDuplicateProperties = false</c> does not reach the frame itself: SignalR's
+/// <c>JsonHubProtocol</c> walks <c>type</c>/<c>target</c>/<c>arguments</c> with its own reader (last key wins) and
+/// uses the serializer only for argument values; hence the frame check here.
 /// </summary>
 public sealed class MediationHubProtocol(IHubProtocol inner) : IHubProtocol
 {
