@@ -269,6 +269,18 @@ public sealed class HostileInputTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Ids_with_colons_dots_and_underscores_are_stored_and_read_back()
+    {
+        var ops = fixture.Factory.As("platform", "ops");
+        var orderId = $"o:2026.11_{Guid.NewGuid():N}"[..40];
+        var pushed = await ops.PostAsync("/api/orders", new StringContent(Order().Replace(N, orderId), Encoding.UTF8, "application/json"));
+        Assert.True(pushed.StatusCode == HttpStatusCode.Created, await pushed.Content.ReadAsStringAsync());
+        var read = await ops.GetFromJsonAsync<Order>($"/api/orders/{orderId}", Scenario.Json);
+        Assert.Equal(orderId, read!.OrderId);
+        Assert.Equal(199.00m, read.Total);
+    }
+
+    [Fact]
     public async Task Control_characters_are_stripped_from_text_and_newlines_and_tabs_kept()
     {
         var (s, disputeId) = await NegotiatingAsync();
