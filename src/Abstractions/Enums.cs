@@ -76,4 +76,8 @@ public static class DisputeStates
 {
     public static bool IsOpen(this DisputeState state) =>
         state is DisputeState.AwaitingMerchant or DisputeState.Negotiating;
+
+    /// <summary>The dispute is over and stays over: a new dispute on the same order is refused.</summary>
+    public static bool HasEnded(this DisputeState state) =>
+        state is DisputeState.Settled or DisputeState.Withdrawn or DisputeState.Expired;
 }

@@ -7,6 +7,7 @@ using Mediation.Api.Realtime;
 using Mediation.Silo.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -37,6 +38,10 @@ builder.Services.AddCallAdmission(builder.Configuration);
 builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.AddFilter<AdmissionHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
     .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol();
+MediationHubProtocol.WrapHubProtocols(builder.Services);
+// SignalR logs every exception a hub method throws at Error, refusals included; MediationHubFilter logs faults itself.
+builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", level => level is LogLevel.Warning or LogLevel.Critical);
+builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddHostedService<FeedHeartbeat>();
@@ -46,6 +51,7 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseUtf8Bodies();
 app.UseIdempotencyBuffering();
 app.UseAuthentication();
 app.UseAuthorization();

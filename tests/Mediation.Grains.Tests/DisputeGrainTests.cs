@@ -125,7 +125,7 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_withdrawn_dispute_accepts_nothing_more_and_frees_the_order_for_a_new_one()
+    public async Task A_withdrawn_dispute_accepts_nothing_more_and_stays_the_orders_only_dispute()
     {
         var (order, consumer, merchant) = await PaidOrderAsync();
         var first = (await OpenAsync(order, consumer)).Dispute;
@@ -137,9 +137,10 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Assert.Equal(ErrorCode.Conflict, refused.Code);
         Assert.Empty((await dispute.GetAsync(consumer)).AllowedActions);
 
-        var second = await OpenAsync(order, consumer);
-        Assert.True(second.Created);
-        Assert.NotEqual(first.DisputeId, second.Dispute.DisputeId);
+        // A closed case stays closed (issue 7, item 8): a new dispute on the order is refused, naming this one.
+        var reopened = await Assert.ThrowsAsync<MediationException>(() => OpenAsync(order, consumer));
+        Assert.Equal(ErrorCode.Conflict, reopened.Code);
+        Assert.Contains(first.DisputeId, reopened.Message);
     }
 
     [Fact]

@@ -34,6 +34,7 @@ public static class DisputesApi
     public static async Task<Results<Created<DisputeView>, Ok<DisputeView>, ValidationProblem>> OpenDispute(
         OpenDisputeRequest request, ClaimsPrincipal user, IGrainFactory grains)
     {
+        request = request.Normalized();
         var problems = request.Problems();
         if (problems.Count > 0) return TypedResults.ValidationProblem(problems, detail: "the dispute request is not valid");
         var result = await grains.GetGrain<IOrderGrain>(request.OrderId).OpenDisputeAsync(user.ToCaller(), request);

@@ -20,13 +20,13 @@ public sealed class IdempotencyFilter(IGrainFactory grains, IOptions<JsonOptions
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var key = http.Request.Headers[Header].ToString();
-        if (key.Length == 0) return await next(context);
-        if (key.Length > MaxKeyLength || key.Any(char.IsControl))
-            return TypedResults.Problem(statusCode: 400, title: "Invalid request", detail: $"{Header} must be 1 to {MaxKeyLength} printable characters");
+        var keys = http.Request.Headers[Header];
+        if (keys.Count == 0) return await next(context);
+        if (keys.Count != 1 || !IsKey(keys[0]))
+            return TypedResults.Problem(statusCode: 400, title: "Invalid request",
+                detail: $"{Header} must be one header of 1 to {MaxKeyLength} printable ASCII characters");
 
-        var caller = http.User.ToCaller();
-        var grain = grains.GetGrain<IIdempotencyGrain>($"{caller.Role}/{caller.UserId}/{key}");
+        var grain = grains.GetGrain<IIdempotencyGrain>(GrainKey(http.User.ToCaller(), keys[0]!));
         var hash = await RequestHashAsync(http.Request);
         var earlier = await grain.BeginAsync(hash);
         if (earlier is not null)
@@ -65,6 +65,16 @@ public sealed class IdempotencyFilter(IGrainFactory grains, IOptions<JsonOptions
         }
         return result;
     }
+
+    /// <summary>Printable ASCII (Stripe's rule), so that a key means the same to every client and proxy.</summary>
+    public static bool IsKey(string? key) => key is { Length: > 0 and <= MaxKeyLength } && key.All(c => c is >= ' ' and <= '~');
+
+    /// <summary>
+    /// The caller's key as a grain key: a hash, so that no client-chosen text reaches storage. (Orleans' ADO.NET
+    /// storage formats grain keys with string.Format, so a key holding '{' failed there on every retry.)
+    /// </summary>
+    public static string GrainKey(Caller caller, string key) =>
+        "idem-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{caller.Role}\n{caller.UserId}\n{key}")));
 
     private static async Task<string> RequestHashAsync(HttpRequest request)
     {

@@ -19,12 +19,13 @@ public static class OrdersApi
     }
 
     public static async Task<Results<Created<Order>, Ok<Order>, ValidationProblem, ProblemHttpResult>> PushOrder(
-        Order order, ClaimsPrincipal user, IGrainFactory grains)
+        Order order, ClaimsPrincipal user, IGrainFactory grains, TimeProvider clock)
     {
         var caller = user.ToCaller();
         if (caller.Role != Role.Ops)
             return TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "orders are pushed by the payment platform's ops identity (X-Role: ops)");
-        var problems = order.Problems();
+        order = order.Normalized();
+        var problems = order.Problems(clock.GetUtcNow());
         if (problems.Count > 0) return TypedResults.ValidationProblem(problems, detail: "the order is not valid");
 
         var (stored, created) = await grains.GetGrain<IOrderGrain>(order.OrderId).SubmitAsync(order);

@@ -20,13 +20,15 @@ public sealed class DevelopmentIdentityHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var user = Request.Headers[UserHeader].ToString();
-        var role = Request.Headers[RoleHeader].ToString();
-        if (user.Length == 0 && role.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
-        if (!Validation.IsId(user))
-            return Fail($"{UserHeader} must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':'");
-        if (!Enum.TryParse<Role>(role, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || int.TryParse(role, out _))
-            return Fail($"{RoleHeader} must be one of consumer, merchant, mediator, regulator, ops");
+        var users = Request.Headers[UserHeader];
+        var roles = Request.Headers[RoleHeader];
+        if (users.Count == 0 && roles.Count == 0) return Task.FromResult(AuthenticateResult.NoResult());
+        // Exactly one header each: a second X-Role (or "consumer,ops" in one) must not add up to more rights.
+        if (users.Count != 1 || !Validation.IsId(users[0]))
+            return Fail($"{UserHeader} must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':', in one header");
+        if (roles.Count != 1 || !ExactNames.TryParse<Role>(roles[0], out var parsed))
+            return Fail($"{RoleHeader} must be one of consumer, merchant, mediator, regulator, ops, in one header");
+        var user = users[0]!;
 
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Role, parsed.ToString())], SchemeName);

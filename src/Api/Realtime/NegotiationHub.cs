@@ -15,8 +15,13 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
 
     private Caller Caller => Context.User!.ToCaller();
 
-    private IDisputeGrain Dispute(string disputeId) =>
-        Validation.IsId(disputeId) ? grains.GetGrain<IDisputeGrain>(disputeId) : throw MediationException.NotFound($"dispute {disputeId} does not exist");
+    // Arguments are checked as REST checks its route and body: a null or malformed id is a dispute that does not exist.
+    private static string RequireId(string? id, string what) =>
+        Validation.IsId(id) ? id! : throw MediationException.NotFound($"{what} {Shown(id)} does not exist");
+
+    private static string Shown(string? id) => id is null ? "(none)" : id.Length > 80 ? id[..80] + "…" : id;
+
+    private IDisputeGrain Dispute(string? disputeId) => grains.GetGrain<IDisputeGrain>(RequireId(disputeId, "dispute"));
 
     /// <summary>Sends every event after <paramref name="afterSeq"/>, then the live ones, through <c>DisputeEvent</c>.</summary>
     public async Task JoinDispute(string disputeId, long afterSeq)
@@ -26,11 +31,17 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
         await disputes.JoinAsync(disputeId, Caller, Context.ConnectionId, afterSeq);
     }
 
-    public Task LeaveDispute(string disputeId) => disputes.LeaveAsync(disputeId, Context.ConnectionId);
+    public Task LeaveDispute(string disputeId) => disputes.LeaveAsync(RequireId(disputeId, "dispute"), Context.ConnectionId);
 
     public async Task<long> SendMessage(string disputeId, string text) => (await Dispute(disputeId).SendMessageAsync(Caller, text)).Seq;
 
-    public async Task<long> MakeOffer(string disputeId, Remedy remedy, decimal amount) => (await Dispute(disputeId).MakeOfferAsync(Caller, remedy, amount)).Seq;
+    /// <summary>The remedy is its name, read here rather than by the protocol, so that a wrong one is answered in our words.</summary>
+    public async Task<long> MakeOffer(string disputeId, string remedy, decimal amount)
+    {
+        var dispute = Dispute(disputeId);
+        if (!ExactNames.TryParse<Remedy>(remedy, out var parsed)) throw MediationException.Invalid($"remedy must be one of {ExactNames.List<Remedy>()}");
+        return (await dispute.MakeOfferAsync(Caller, parsed, amount)).Seq;
+    }
 
     public async Task<long> AcceptOffer(string disputeId, long seq) => (await Dispute(disputeId).AcceptOfferAsync(Caller, seq)).Seq;
 
@@ -51,6 +62,7 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
 
     private Task Follow(Role role, string partyId)
     {
+        RequireId(partyId, role.ToString().ToLowerInvariant());
         var caller = Caller;
         if (caller.Role != role || caller.UserId != partyId)
             throw MediationException.Forbidden($"{caller} may not follow the disputes of {role.ToString().ToLowerInvariant()} {partyId}");
@@ -65,7 +77,12 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
     }
 }
 
-/// <summary>Turns domain errors into <see cref="HubException"/> with the same messages as the REST API's ProblemDetails.</summary>
+/// <summary>
+/// Turns failures into <see cref="HubException"/> with the same status and message as the REST API's ProblemDetails.
+/// A refusal is logged at Debug without a stack; only a fault is an Error. SignalR's own "Failed invoking hub method"
+/// Error entry, which it writes for every exception a hub method throws, is switched off in Program.cs so that a
+/// client repeating refused calls cannot fill the error log; this filter is where faults are logged instead.
+/// </summary>
 public sealed class MediationHubFilter(ILogger<MediationHubFilter> logger) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
@@ -74,14 +91,21 @@ public sealed class MediationHubFilter(ILogger<MediationHubFilter> logger) : IHu
         {
             return await next(invocationContext);
         }
-        catch (HubException)
+        catch (HubException e)
         {
+            logger.LogDebug("Hub call {Method} refused: {Message}", invocationContext.HubMethodName, e.Message);
             throw;
         }
         catch (Exception e) when (Problems.MediationProblems.Describe(e) is { } problem)
         {
-            if (problem.Status >= 500) logger.LogWarning(e, "Hub call {Method} failed", invocationContext.HubMethodName);
-            throw new HubException($"{problem.Status} {problem.Title}: {problem.Detail}");
+            if (problem.Status >= 500) logger.LogWarning(e, "Hub call {Method} failed: {Problem}", invocationContext.HubMethodName, problem);
+            else logger.LogDebug("Hub call {Method} refused: {Problem}", invocationContext.HubMethodName, problem);
+            throw new HubException(problem.ToString());
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "Hub call {Method} failed unexpectedly", invocationContext.HubMethodName);
+            throw new HubException("500 Error: an unexpected error occurred");
         }
     }
 }

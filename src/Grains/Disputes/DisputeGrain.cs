@@ -91,7 +91,7 @@ public sealed class DisputeGrain(
     public async Task<DisputeEvent> SendMessageAsync(Caller caller, string text)
     {
         var role = Require(caller, DisputeAction.SendMessage);
-        text = ValidText(text, Validation.MaxMessageLength, "message");
+        text = Validation.RequireText(text, Validation.MaxMessageLength, "message");
         var message = NewEvent(DisputeEventType.Message, caller) with { Text = text };
         return await ActAsync(role, DisputeAction.SendMessage, caller, message);
     }
@@ -100,7 +100,8 @@ public sealed class DisputeGrain(
     {
         var role = Require(caller, DisputeAction.MakeOffer);
         if (!Enum.IsDefined(remedy)) throw MediationException.Invalid($"unknown remedy {remedy}");
-        ValidAmount(amount, "offer amount");
+        amount = Validation.RequireMoney(amount, State.Order!.Currency, positive: remedy.PaysMoney(), "offer amount");
+        if (amount > State.Order.Total) throw MediationException.Invalid($"offer amount {amount} is above the order total {State.Order.Total}");
         var offer = NewEvent(DisputeEventType.Offer, caller) with { Remedy = remedy, Amount = amount };
         return await ActAsync(role, DisputeAction.MakeOffer, caller, offer);
     }
@@ -354,21 +355,6 @@ public sealed class DisputeGrain(
                 ? MediationException.NotFound($"dispute {State.DisputeId} has no event {offerSeq}")
                 : MediationException.Conflict($"event {offerSeq} is not the open offer; the open offer is {open.Seq}");
         return open;
-    }
-
-    private void ValidAmount(decimal amount, string what)
-    {
-        if (amount < 0) throw MediationException.Invalid($"{what} must not be negative");
-        if (amount > State.Order!.Total) throw MediationException.Invalid($"{what} {amount} is above the order total {State.Order.Total}");
-        if (decimal.Round(amount, 2) != amount) throw MediationException.Invalid($"{what} has more than two decimal places");
-    }
-
-    internal static string ValidText(string? text, int max, string what)
-    {
-        text = text?.Trim();
-        if (string.IsNullOrEmpty(text)) throw MediationException.Invalid($"the {what} text must not be empty");
-        if (text.Length > max) throw MediationException.Invalid($"the {what} text is {text.Length} characters; the limit is {max}");
-        return text;
     }
 
     private DisputeEvent NewEvent(DisputeEventType type, Caller caller) =>

@@ -7,7 +7,7 @@ namespace Mediation.Grains.Orders;
 public sealed class OrderRecord
 {
     [Id(0)] public Order? Order { get; set; }
-    /// <summary>The dispute opened last on this order; a new one may open only once it is closed.</summary>
+    /// <summary>The one dispute of this order: returned while it runs, and the reason a new one is refused once it ended.</summary>
     [Id(1)] public string? CurrentDisputeId { get; set; }
 }
 
@@ -44,6 +44,11 @@ public sealed class OrderGrain(
         var order = RequireOrder();
         if (caller.Role != Role.Consumer || caller.UserId != order.ConsumerId)
             throw MediationException.Forbidden($"only the consumer who paid order {order.OrderId} can open a dispute on it");
+        request = request with
+        {
+            ClaimedAmount = Validation.RequireMoney(request.ClaimedAmount, order.Currency, request.RequestedRemedy.PaysMoney(), "the claimed amount"),
+            Description = Validation.RequireText(request.Description, Validation.MaxDescriptionLength, "description"),
+        };
         if (request.ClaimedAmount > order.Total)
             throw MediationException.Invalid($"the claimed amount {request.ClaimedAmount} is above the order total {order.Total}");
 
@@ -53,7 +58,12 @@ public sealed class OrderGrain(
             try
             {
                 var view = await current.GetAsync(caller);
-                if (view.State.IsOpen()) return new OpenDisputeResult(view, Created: false);
+                // A closed case stays closed. Anything not ended (escalated included: a mediator is on it) is the
+                // dispute the consumer already has, so it is returned as it is.
+                if (view.State.HasEnded())
+                    throw MediationException.Conflict(
+                        $"order {order.OrderId} already had dispute {currentId}, which is {view.State.ToString().ToLowerInvariant()}; a dispute that ended cannot be opened again");
+                return new OpenDisputeResult(view, Created: false);
             }
             catch (MediationException e) when (e.Code == ErrorCode.NotFound)
             {
