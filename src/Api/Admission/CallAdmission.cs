@@ -12,9 +12,6 @@ public sealed class CallAdmissionOptions
 
     /// <summary>REST requests and hub calls this node runs at once; past it a call is shed at once as busy.</summary>
     public int MaxCallsInFlight { get; set; } = 2000;
-
-    /// <summary>What a shed call is told to wait before retrying.</summary>
-    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>
@@ -32,8 +29,8 @@ public sealed class CallAdmission(IOptions<CallAdmissionOptions> options) : IDis
         QueueLimit = 0,
     });
 
-    public MediationException Busy() =>
-        MediationException.Busy($"the service is busy right now; retry in {Options.RetryAfter.TotalSeconds:0.#} s (with the same Idempotency-Key)");
+    public static MediationException Busy() =>
+        MediationException.Busy("the service is busy right now and set this call aside before doing anything; retry with the same Idempotency-Key");
 
     public void Dispose() => Limiter.Dispose();
 }
@@ -55,13 +52,13 @@ public static class CallAdmissionSetup
             limiter.OnRejected = async (context, cancellationToken) =>
             {
                 var http = context.HttpContext;
-                var (status, title, detail) = MediationProblems.Describe(admission.Busy())!.Value;
-                http.Response.StatusCode = status;
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(admission.Options.RetryAfter.TotalSeconds)).ToString();
+                var problem = MediationProblems.Describe(CallAdmission.Busy())!;
+                http.Response.StatusCode = problem.Status;
+                if (problem.RetryAfterSeconds is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString();
                 await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
                 {
                     HttpContext = http,
-                    ProblemDetails = { Status = status, Title = title, Detail = detail },
+                    ProblemDetails = { Status = problem.Status, Title = problem.Title, Detail = problem.Detail },
                 });
             };
         });
@@ -75,7 +72,7 @@ public sealed class AdmissionHubFilter(CallAdmission admission) : IHubFilter
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         using var lease = admission.Limiter.AttemptAcquire();
-        if (!lease.IsAcquired) throw admission.Busy();
+        if (!lease.IsAcquired) throw CallAdmission.Busy();
         return await next(invocationContext);
     }
 }
