@@ -4,5 +4,5 @@ namespace Mediation;
 [GenerateSerializer, Immutable, Alias("Mediation.Caller")]
 public sealed record Caller([property: Id(0)] string UserId, [property: Id(1)] Role Role)
 {
-    public override string ToString() => $"{Role.ToString().ToLowerInvariant()} {UserId}";
+    public override string ToString() => $"{Role.WireName()} {UserId}";
 }

@@ -83,7 +83,7 @@ public sealed record DisputeSummary(
     [property: Id(7)] DateTimeOffset UpdatedAt,
     /// <summary>The next deadline this dispute is running against, and which one it is.</summary>
     [property: Id(8)] DateTimeOffset? NextDeadline,
-    [property: Id(9)] string? NextDeadlineKind,
+    [property: Id(9)] DeadlineKind? NextDeadlineKind,
     [property: Id(10)] long LastSeq,
     [property: Id(11)] DateTimeOffset? MerchantFirstRespondedAt,
     [property: Id(12)] bool RemedyOverdue)

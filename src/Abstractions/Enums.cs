@@ -72,6 +72,33 @@ public enum DisputeEventType
     DeadlineWarning,
 }
 
+/// <summary>Which deadline a dispute is running against; on the wire, the name of its field in <c>deadlines</c>.</summary>
+public enum DeadlineKind
+{
+    MerchantWarningAt,
+    MerchantRespondBy,
+    NegotiationEndsAt,
+    ExpiresAt,
+    RemedyDueBy,
+}
+
+/// <summary>Roles on the wire: one spelling everywhere, the lowercase name the identity header uses.</summary>
+public static class Roles
+{
+    /// <summary>The author of what the clock does (deadline outcomes).</summary>
+    public const string System = "system";
+
+    public static string WireName(this Role role) => role switch
+    {
+        Role.Consumer => "consumer",
+        Role.Merchant => "merchant",
+        Role.Mediator => "mediator",
+        Role.Regulator => "regulator",
+        Role.Ops => "ops",
+        _ => role.ToString().ToLowerInvariant(),
+    };
+}
+
 public static class DisputeStates
 {
     public static bool IsOpen(this DisputeState state) =>

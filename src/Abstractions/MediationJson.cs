@@ -57,13 +57,22 @@ public sealed class ExactEnumConverterFactory : JsonConverterFactory
                 ? parsed
                 : throw new JsonFieldException($"must be one of {ExactNames.List<T>()}");
 
-        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(Name(value));
+
+        // Roles are spelled as the identity header spells them, as every event's authorRole is.
+        // Deadline kinds as the names of the deadline fields they point at ("merchantRespondBy").
+        private static string Name(T value) => value switch
+        {
+            Role role => role.WireName(),
+            DeadlineKind kind => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString()),
+            _ => value.ToString(),
+        };
 
         public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             Read(ref reader, typeToConvert, options);
 
         public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
-            writer.WritePropertyName(value.ToString());
+            writer.WritePropertyName(Name(value));
     }
 }
 

@@ -47,7 +47,7 @@ public sealed record DisputeSummaryEvent(
     [property: Id(3)] DisputeState State,
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] DateTimeOffset? NextDeadline,
-    [property: Id(6)] string? NextDeadlineKind,
+    [property: Id(6)] DeadlineKind? NextDeadlineKind,
     /// <summary>Events the receiving party has not read yet.</summary>
     [property: Id(7)] long Unread,
     [property: Id(8)] string OrderId);

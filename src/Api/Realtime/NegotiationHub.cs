@@ -62,10 +62,10 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
 
     private Task Follow(Role role, string partyId)
     {
-        RequireId(partyId, role.ToString().ToLowerInvariant());
+        RequireId(partyId, role.WireName());
         var caller = Caller;
         if (caller.Role != role || caller.UserId != partyId)
-            throw MediationException.Forbidden($"{caller} may not follow the disputes of {role.ToString().ToLowerInvariant()} {partyId}");
+            throw MediationException.Forbidden($"{caller} may not follow the disputes of {role.WireName()} {partyId}");
         return parties.FollowAsync(role, partyId, Context.ConnectionId);
     }
 

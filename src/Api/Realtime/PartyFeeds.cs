@@ -17,7 +17,7 @@ public sealed class PartyFeeds(IClusterClient cluster, IHubContext<NegotiationHu
 
     private readonly FeedRegistry<Feed> _feeds = new();
 
-    public static string Group(Role role, string partyId) => $"{role.ToString().ToLowerInvariant()}:{partyId}";
+    public static string Group(Role role, string partyId) => $"{role.WireName()}:{partyId}";
 
     public Task FollowAsync(Role role, string partyId, string connectionId) =>
         _feeds.FollowAsync(Group(role, partyId), connectionId, _ => new Feed(this, role, partyId), feed => feed.AddAsync(connectionId));

@@ -20,7 +20,6 @@ public sealed class DisputeGrain(
     ILogger<DisputeGrain> logger) : Grain, IDisputeGrain, IRemindable
 {
     private const string DeadlineReminder = "deadline";
-    private const string SystemAuthor = "system";
 
     private readonly DisputeDeadlineOptions _clocks = clockOptions.Value;
     private DisputeRecord State => record.State;
@@ -73,7 +72,7 @@ public sealed class DisputeGrain(
         // The opening facts are written before the first event, so a replay always has them.
         await record.WriteStateAsync();
 
-        var opened = NewEvent(DisputeEventType.Opened, consumer.UserId, "consumer") with
+        var opened = NewEvent(DisputeEventType.Opened, consumer.UserId, Role.Consumer.WireName()) with
         {
             OrderId = order.OrderId,
             Category = request.Category,
@@ -137,7 +136,7 @@ public sealed class DisputeGrain(
     public async Task<DisputeEvent> EscalateAsync(Caller caller)
     {
         var role = Require(caller, DisputeAction.Escalate);
-        return await ActAsync(role, DisputeAction.Escalate, caller, null, $"the {RoleName(role)} escalated to mediation");
+        return await ActAsync(role, DisputeAction.Escalate, caller, null, $"the {Roles.WireName(role)} escalated to mediation");
     }
 
     public async Task<DisputeEvent> ConfirmRemedyAsync(Caller caller)
@@ -167,7 +166,7 @@ public sealed class DisputeGrain(
         var handled = false;
         for (var outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)); outcome is not null; outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)))
         {
-            var e = NewEvent(outcome.Type, SystemAuthor, SystemAuthor) with { State = outcome.State, Reason = outcome.Reason };
+            var e = NewEvent(outcome.Type, Roles.System, Roles.System) with { State = outcome.State, Reason = outcome.Reason };
             logger.LogInformation("Dispute {DisputeId}: {Reason}", State.DisputeId, outcome.Reason);
             await CommitAsync([e], forceWrite: true);
             handled = true;
@@ -185,9 +184,9 @@ public sealed class DisputeGrain(
         if (e is not null) events.Add(e);
         if (DisputeStateMachine.NextState(State.Facts(Now), role, action) is { } next)
         {
-            events.Add(NewEvent(DisputeEventType.StateChanged, caller.UserId, RoleName(role), seqOffset: events.Count) with
+            events.Add(NewEvent(DisputeEventType.StateChanged, caller.UserId, Roles.WireName(role), seqOffset: events.Count) with
             {
-                State = next, Reason = reason ?? $"the {RoleName(role)} answered",
+                State = next, Reason = reason ?? $"the {Roles.WireName(role)} answered",
             });
         }
         await CommitAsync(events);
@@ -276,14 +275,14 @@ public sealed class DisputeGrain(
         if (_typing.Remove(role, out var previous)) previous.Dispose();
         // Transient: never stored; a grain timer clears it unless the party keeps typing.
         _typing[role] = this.RegisterGrainTimer(StopTypingAsync, (caller, role), new GrainTimerCreationOptions(_clocks.TypingIndicator, Timeout.InfiniteTimeSpan));
-        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Typing, caller.UserId, RoleName(role), Now) { Until = until });
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Typing, caller.UserId, Roles.WireName(role), Now) { Until = until });
     }
 
     private async Task StopTypingAsync((Caller Caller, Role Role) typing, CancellationToken cancellationToken)
     {
         if (!_typing.Remove(typing.Role, out var timer)) return;
         timer.Dispose();
-        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.TypingStopped, typing.Caller.UserId, RoleName(typing.Role), Now));
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.TypingStopped, typing.Caller.UserId, Roles.WireName(typing.Role), Now));
     }
 
     public async Task MarkReadAsync(Caller caller, long seq)
@@ -297,7 +296,7 @@ public sealed class DisputeGrain(
         else State.ConsumerReadSeq = seq;
         // Stored with the summary line (one batched row), not by rewriting the record.
         await log.SaveSummaryAsync(DisputeProjection.Summary(State, Now));
-        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, RoleName(role), Now) { Seq = seq });
+        await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, Roles.WireName(role), Now) { Seq = seq });
         await News.PublishAsync(DisputeProjection.Summary(State, Now));
     }
 
@@ -358,10 +357,9 @@ public sealed class DisputeGrain(
     }
 
     private DisputeEvent NewEvent(DisputeEventType type, Caller caller) =>
-        NewEvent(type, caller.UserId, RoleName(caller.Role));
+        NewEvent(type, caller.UserId, Roles.WireName(caller.Role));
 
     private DisputeEvent NewEvent(DisputeEventType type, string authorId, string authorRole, int seqOffset = 0) =>
         new(State.DisputeId, State.AppliedSeq + 1 + seqOffset, type, authorId, Now) { AuthorRole = authorRole };
 
-    private static string RoleName(Role role) => role.ToString().ToLowerInvariant();
 }

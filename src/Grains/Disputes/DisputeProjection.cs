@@ -24,13 +24,13 @@ public static class DisputeProjection
     }
 
     /// <summary>The deadline a person looking at the list cares about now.</summary>
-    private static (DateTimeOffset At, string Kind)? RunningDeadline(DisputeRecord r, DateTimeOffset now)
+    private static (DateTimeOffset At, DeadlineKind Kind)? RunningDeadline(DisputeRecord r, DateTimeOffset now)
     {
         var d = r.Deadlines;
         if (r.State == DisputeState.Negotiating && d.NegotiationEndsAt > now)
-            return (d.NegotiationEndsAt.Value, "negotiationEndsAt");
+            return (d.NegotiationEndsAt.Value, DeadlineKind.NegotiationEndsAt);
         if (r.State == DisputeState.AwaitingMerchant && r.MerchantFirstRespondedAt is null)
-            return (d.MerchantRespondBy!.Value, "merchantRespondBy");
+            return (d.MerchantRespondBy!.Value, DeadlineKind.MerchantRespondBy);
         return DisputeStateMachine.NextDeadline(r.Facts(now));
     }
 }

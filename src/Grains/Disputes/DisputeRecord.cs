@@ -46,7 +46,7 @@ public sealed class DisputeRecord
     /// <summary>Folds one committed event into the record. Deterministic: replay gives the same record.</summary>
     public void Apply(DisputeEvent e, DisputeDeadlineOptions clocks)
     {
-        var byMerchant = e.AuthorId == MerchantId && e.AuthorRole == "merchant";
+        var byMerchant = e.AuthorId == MerchantId && e.AuthorRole == Role.Merchant.WireName();
         switch (e.Type)
         {
             case DisputeEventType.Opened:
@@ -88,7 +88,7 @@ public sealed class DisputeRecord
         }
         // A party has read what it wrote itself.
         if (byMerchant) MerchantReadSeq = Math.Max(MerchantReadSeq, e.Seq);
-        else if (e.AuthorId == ConsumerId && e.AuthorRole == "consumer") ConsumerReadSeq = Math.Max(ConsumerReadSeq, e.Seq);
+        else if (e.AuthorId == ConsumerId && e.AuthorRole == Role.Consumer.WireName()) ConsumerReadSeq = Math.Max(ConsumerReadSeq, e.Seq);
         LastEventType = e.Type;
         AppliedSeq = e.Seq;
         UpdatedAt = e.At;

@@ -26,7 +26,7 @@ public static class DisputeStateMachine
     public static string? Refusal(DisputeFacts facts, Role role, DisputeAction action)
     {
         if (role is not (Role.Consumer or Role.Merchant))
-            return $"a {role.ToString().ToLowerInvariant()} cannot {Describe(action)} in a negotiation between the parties";
+            return $"a {role.WireName()} cannot {Describe(action)} in a negotiation between the parties";
 
         var state = facts.State;
         return action switch
@@ -107,15 +107,15 @@ public static class DisputeStateMachine
     }
 
     /// <summary>The next moment the clock may change something, for the reminder.</summary>
-    public static (DateTimeOffset At, string Kind)? NextDeadline(DisputeFacts facts)
+    public static (DateTimeOffset At, DeadlineKind Kind)? NextDeadline(DisputeFacts facts)
     {
         var d = facts.Deadlines;
         return facts.State switch
         {
-            DisputeState.AwaitingMerchant when !facts.MerchantResponded && !facts.MerchantWarned && d.MerchantWarningAt is { } warnAt => (warnAt, "merchantWarning"),
-            DisputeState.AwaitingMerchant when !facts.MerchantResponded && d.MerchantRespondBy is { } respondBy => (respondBy, "merchantRespondBy"),
-            DisputeState.AwaitingMerchant or DisputeState.Negotiating when d.ExpiresAt is { } expires => (expires, "expiresAt"),
-            DisputeState.Settled when !facts.RemedyConfirmed && !facts.RemedyOverdue && d.RemedyDueBy is { } due => (due, "remedyDueBy"),
+            DisputeState.AwaitingMerchant when !facts.MerchantResponded && !facts.MerchantWarned && d.MerchantWarningAt is { } warnAt => (warnAt, DeadlineKind.MerchantWarningAt),
+            DisputeState.AwaitingMerchant when !facts.MerchantResponded && d.MerchantRespondBy is { } respondBy => (respondBy, DeadlineKind.MerchantRespondBy),
+            DisputeState.AwaitingMerchant or DisputeState.Negotiating when d.ExpiresAt is { } expires => (expires, DeadlineKind.ExpiresAt),
+            DisputeState.Settled when !facts.RemedyConfirmed && !facts.RemedyOverdue && d.RemedyDueBy is { } due => (due, DeadlineKind.RemedyDueBy),
             _ => null,
         };
     }

@@ -14,7 +14,7 @@ public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDis
     {
         var id = this.GetPrimaryKeyString();
         if (caller.Role != owner || caller.UserId != id)
-            throw MediationException.Forbidden($"{caller} may not list the disputes of {owner.ToString().ToLowerInvariant()} {id}");
+            throw MediationException.Forbidden($"{caller} may not list the disputes of {owner.WireName()} {id}");
 
         var lines = await log.ReadSummariesAsync(owner, id);
         var list = lines
