@@ -31,6 +31,8 @@ public sealed class BenchOptions
     public bool NoTyping { get; private set; }
     /// <summary>Run every rate of the sweep even after one failed.</summary>
     public bool KeepGoing { get; private set; }
+    /// <summary>Only redraw the chart of a JSON file a run wrote, beside it.</summary>
+    public string? ChartFrom { get; private set; }
     /// <summary>Internal: run as a load worker on this slice file (see <see cref="WorkerLoad"/>).</summary>
     public string? WorkerSlice { get; private set; }
 
@@ -66,7 +68,7 @@ public sealed class BenchOptions
 
           --disputes N         disputes, each with a consumer and a merchant connection (default 100 → 200 connections)
           --rates R1,R2,...    offered rates to sweep, events/s over all connections, lowest first; a phase per rate
-                               and system; stops after the first rate that fails (p99 ≥ 1 s, an error, an undelivered)
+                               and system; stops after two rates in a row fail (p99 ≥ 1 s, an error, an undelivered)
           --rate R             without --rates: one rate, R sends per second per connection (default 0.5)
           --duration S         seconds of each measured phase (default 30)
           --warmup S           seconds of an unmeasured warm-up, one message per party (default 0: the window starts
@@ -80,7 +82,8 @@ public sealed class BenchOptions
                                (consumers on node 1, merchants on node 2: every push crosses nodes)
           --no-relay           measure Mediation only
           --no-typing          skip the typing baseline
-          --keep-going         run every rate even after one failed
+          --keep-going         run every rate even after two in a row failed
+          --chart FILE.json    only redraw the chart (FILE.png) from the JSON of an earlier run
           --drain S            seconds to wait for late deliveries after a phase (default 5)
           --setup-concurrency  HTTP requests in flight while creating orders and disputes (default 32)
           --connect-concurrency  connections opened and joined at a time (default 32)
@@ -184,6 +187,7 @@ public sealed class BenchOptions
                 case "--no-typing": o.NoTyping = true; break;
                 case "--keep-going": o.KeepGoing = true; break;
                 case "--worker": o.WorkerSlice = Value(); break;
+                case "--chart": o.ChartFrom = Value(); break;
                 case "--drain": o.DrainSeconds = NonNegative(name); break;
                 case "--setup-concurrency": o.SetupConcurrency = Count(name); break;
                 case "--connect-concurrency": o.ConnectConcurrency = Count(name); break;

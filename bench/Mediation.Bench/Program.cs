@@ -49,6 +49,14 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrup
 try
 {
     if (options.WorkerSlice is not null) return await WorkerLoad.RunWorkerAsync(options.WorkerSlice, interrupt.Token);
+    if (options.ChartFrom is not null)
+    {
+        var earlier = JsonSerializer.Deserialize<SweepReport>(await File.ReadAllTextAsync(options.ChartFrom), SweepReport.JsonOptions)
+            ?? throw new InvalidOperationException($"{options.ChartFrom} holds no report");
+        Chart.Save(earlier, Path.ChangeExtension(options.ChartFrom, ".png"));
+        progress.WriteLine($"wrote {Path.ChangeExtension(options.ChartFrom, ".png")}");
+        return 0;
+    }
     if (openFiles is { } limit && (ulong)options.Disputes * 2 / (ulong)Math.Max(1, options.LoadProcesses) + 1000 > limit)
         progress.WriteLine($"warning: {options.Disputes * 2} connections in {Math.Max(1, options.LoadProcesses)} process(es) against an open-files limit of {limit} per process; use --load-processes");
     if (options.Compare) return await Compare.RunAsync(options, progress, interrupt.Token);

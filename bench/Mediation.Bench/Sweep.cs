@@ -96,7 +96,8 @@ public static class Sweep
             // 3. Optional: every party joined, nobody sends.
             if (options.IdleSeconds > 0)
             {
-                progress.WriteLine($"idle: {options.IdleSeconds} s with every party joined and no traffic");
+                progress.WriteLine($"idle: {options.IdleSeconds} s with every party joined and no traffic (after 2 s to settle)");
+                await Task.Delay(TimeSpan.FromSeconds(2), cancel); // the joins' own tail (answers, JIT, GC) is not idle cost
                 var before = deployment.CpuSeconds();
                 var heartbeats = Interlocked.Read(ref Counters.Heartbeats);
                 var watch = Stopwatch.StartNew();
@@ -114,8 +115,10 @@ public static class Sweep
                 run.WarmupErrors = warm.Result.Errors;
             }
 
-            // 5. The sweep: message phases at each offered rate, lowest first; by default it stops after the first
-            //    rate that fails (p99 ≥ 1 s, an error or an undelivered message): higher rates only pile up more backlog.
+            // 5. The sweep: message phases at each offered rate, lowest first; by default it stops after two rates in a
+            //    row fail (p99 ≥ 1 s, an error or an undelivered message): higher rates only pile up more backlog. One
+            //    failure is not enough: the first phase also carries every dispute's first merchant answer.
+            var failedInARow = 0;
             foreach (var offered in options.OfferedRates(connections))
             {
                 var plan = new PhasePlan($"messages@{offered:0.#}", PhaseKind.Messages, offered / connections, options.DurationSeconds, options.DrainSeconds);
@@ -125,7 +128,8 @@ public static class Sweep
                 run.Points.Add(point);
                 progress.WriteLine($"  p50 {point.P50Ms:F1} ms, p99 {point.P99Ms:F1} ms, errors {point.Errors}, undelivered {point.Undelivered}, server CPU {point.ServerCpuCores:F2} cores → {(point.Passed ? "ok" : "saturated")}");
                 run.Observations = result.Counters;
-                if (!point.Passed && !options.KeepGoing) break;
+                failedInARow = point.Passed ? 0 : failedInARow + 1;
+                if (failedInARow >= 2 && !options.KeepGoing) break;
                 await Task.Delay(TimeSpan.FromSeconds(1), cancel);
             }
 

@@ -101,7 +101,7 @@ public sealed class SweepReport
             Line($"  saturating throughput {sys.Label,-10} {SaturationText(sys)}");
         if (SaturationRatio is { } ratio) Line($"  saturating throughput mediation / relay ×{ratio:F2}");
         Line("  (saturating throughput: the highest offered rate with p99 < 1 s, no error and nothing undelivered; '≥' when the");
-        Line("   highest rate tried still passed, so the true figure is higher)");
+        Line("   highest rate tried passed, so the true figure may be higher; ratio = mediation / relay, both as measured)");
 
         Line();
         Line("observations");
@@ -125,10 +125,11 @@ public sealed class SweepReport
     private static string CpuText(Dictionary<string, double?> cores) =>
         string.Join(", ", cores.Select(c => $"{c.Key} {(c.Value is { } v ? $"{v * 100:F1} %" : "n/a")}"));
 
-    private static string SaturationText(SystemRun sys) =>
+    public static string SaturationText(SystemRun sys) =>
         sys.Points.Count == 0 ? "not measured"
-        : sys.SaturatingPerSecond is not { } rate ? $"below {sys.Points[0].OfferedPerSecond:0.#}/s (the lowest rate tried failed)"
-        : sys.Points.All(p => p.Passed) ? $"≥ {rate:0.#}/s" : $"{rate:0.#}/s (failed at {sys.Points.First(p => !p.Passed).OfferedPerSecond:0.#}/s)";
+        : sys.SaturatingPerSecond is not { } rate ? $"below {sys.Points[0].OfferedPerSecond:0.#}/s (every rate tried failed)"
+        : (sys.FailedAbovePerSecond is { } above ? $"{rate:0.#}/s (failed at {above:0.#}/s)" : $"≥ {rate:0.#}/s (the highest rate tried passed)") +
+          (sys.Points.Any(p => !p.Passed && p.OfferedPerSecond < rate) ? "; a lower rate failed (the first phase holds every dispute's first answer)" : "");
 }
 
 /// <summary>One system's part of the run.</summary>
@@ -143,14 +144,18 @@ public sealed class SystemRun
     public MemoryRun? Memory { get; set; }
     public IdleRun? Idle { get; set; }
     public long WarmupErrors { get; set; }
-    public List<RatePoint> Points { get; } = [];
+    public List<RatePoint> Points { get; init; } = [];
     public RatePoint? Typing { get; set; }
     public CounterSnapshot? Observations { get; set; }
     public Dictionary<string, int> LogProblems { get; set; } = [];
     public int LogProblemCount { get; set; }
 
-    /// <summary>The highest offered rate that passed, below the first that failed; null if the first failed.</summary>
-    public double? SaturatingPerSecond => Points.TakeWhile(p => p.Passed).Select(p => (double?)p.OfferedPerSecond).LastOrDefault();
+    /// <summary>The highest offered rate that passed (p99 &lt; 1 s, no error, nothing undelivered); null if none did.</summary>
+    public double? SaturatingPerSecond => Points.Where(p => p.Passed).Select(p => (double?)p.OfferedPerSecond).Max();
+
+    /// <summary>The lowest rate above <see cref="SaturatingPerSecond"/> that failed, if one was tried.</summary>
+    public double? FailedAbovePerSecond => Points.Where(p => !p.Passed && p.OfferedPerSecond > (SaturatingPerSecond ?? 0))
+        .Select(p => (double?)p.OfferedPerSecond).Min();
 }
 
 public sealed record SetupRun(int Orders, double OrdersSeconds, int Disputes, double DisputesSeconds, int SetupFailures,
