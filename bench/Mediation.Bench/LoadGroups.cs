@@ -143,6 +143,8 @@ public sealed class ClientLoad(Slice slice, TextWriter? progress) : ILoadGroup
 public sealed class WorkerLoad : ILoadGroup
 {
     public const string Marker = "@bench ";
+    /// <summary>One JSON document per line.</summary>
+    private static readonly JsonSerializerOptions Wire = new(Report.JsonOptions) { WriteIndented = false };
     private readonly Process _process;
     private readonly string _sliceFile;
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
@@ -169,7 +171,7 @@ public sealed class WorkerLoad : ILoadGroup
     public static WorkerLoad Start(Slice slice, string name, TextWriter progress)
     {
         var file = Path.Combine(Path.GetTempPath(), $"mediation-bench-slice-{Guid.NewGuid():N}.json");
-        File.WriteAllText(file, JsonSerializer.Serialize(slice, Report.JsonOptions));
+        File.WriteAllText(file, JsonSerializer.Serialize(slice, Wire));
         // The same program: its apphost, or `dotnet Mediation.Bench.dll` when it was started that way.
         var host = Environment.ProcessPath ?? "dotnet";
         var args = Path.GetFileNameWithoutExtension(host) == "dotnet" ? new List<string> { typeof(WorkerLoad).Assembly.Location } : [];
@@ -189,7 +191,7 @@ public sealed class WorkerLoad : ILoadGroup
 
     public async Task<PhaseResult> RunAsync(PhasePlan plan, CancellationToken cancel)
     {
-        await _process.StandardInput.WriteLineAsync($"phase {JsonSerializer.Serialize(plan, Report.JsonOptions)}".AsMemory(), cancel);
+        await _process.StandardInput.WriteLineAsync($"phase {JsonSerializer.Serialize(plan, Wire)}".AsMemory(), cancel);
         await _process.StandardInput.FlushAsync(cancel);
         // Answers may take up to 30 s past the last send, then the drain: bound the wait well beyond that.
         var limit = TimeSpan.FromSeconds(plan.Seconds + plan.DrainSeconds + 120);
@@ -213,7 +215,7 @@ public sealed class WorkerLoad : ILoadGroup
         throw new InvalidOperationException($"{_name} ended (exit code {(_process.HasExited ? _process.ExitCode : -1)}) before reporting '{kind}'");
     }
 
-    private static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, Report.JsonOptions) ?? throw new InvalidOperationException("a worker sent an empty report");
+    private static T Parse<T>(string json) => JsonSerializer.Deserialize<T>(json, Wire) ?? throw new InvalidOperationException("a worker sent an empty report");
 
     public async ValueTask DisposeAsync()
     {
@@ -247,18 +249,18 @@ public sealed class WorkerLoad : ILoadGroup
     /// <summary>The worker's side: connect the slice, then run phases as the coordinator asks.</summary>
     public static async Task<int> RunWorkerAsync(string sliceFile, CancellationToken cancel)
     {
-        var slice = JsonSerializer.Deserialize<Slice>(await File.ReadAllTextAsync(sliceFile, cancel), Report.JsonOptions)
+        var slice = JsonSerializer.Deserialize<Slice>(await File.ReadAllTextAsync(sliceFile, cancel), Wire)
             ?? throw new InvalidOperationException($"{sliceFile} holds no slice");
         await using var load = new ClientLoad(slice, null);
         var joined = await load.JoinAsync(cancel);
         Console.Error.WriteLine($"{joined.Joined} of {joined.Parties} connections joined in {joined.Seconds:F1} s");
-        Console.Out.WriteLine($"{Marker}joined {JsonSerializer.Serialize(joined, Report.JsonOptions)}");
+        Console.Out.WriteLine($"{Marker}joined {JsonSerializer.Serialize(joined, Wire)}");
         while (await Console.In.ReadLineAsync(cancel) is { } line && line != "stop")
         {
             if (!line.StartsWith("phase ", StringComparison.Ordinal)) continue;
-            var plan = JsonSerializer.Deserialize<PhasePlan>(line["phase ".Length..], Report.JsonOptions)!;
+            var plan = JsonSerializer.Deserialize<PhasePlan>(line["phase ".Length..], Wire)!;
             var result = await load.RunAsync(plan, cancel);
-            Console.Out.WriteLine($"{Marker}result {JsonSerializer.Serialize(result, Report.JsonOptions)}");
+            Console.Out.WriteLine($"{Marker}result {JsonSerializer.Serialize(result, Wire)}");
         }
         return 0;
     }
