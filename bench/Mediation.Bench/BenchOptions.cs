@@ -28,6 +28,7 @@ public sealed class BenchOptions
     public int ApiNodes { get; private set; } = 2;
     public Spread Spread { get; private set; } = Spread.ByDispute;
     public bool NoRelay { get; private set; }
+    public bool RelayOnly { get; private set; }
     public bool NoTyping { get; private set; }
     /// <summary>Run every rate of the sweep even after one failed.</summary>
     public bool KeepGoing { get; private set; }
@@ -81,6 +82,7 @@ public sealed class BenchOptions
           --spread S           production: dispute (default: both parties of dispute i on node i % nodes) or cross
                                (consumers on node 1, merchants on node 2: every push crosses nodes)
           --no-relay           measure Mediation only
+          --relay-only         measure the relay only
           --no-typing          skip the typing baseline
           --keep-going         run every rate even after two in a row failed
           --chart FILE.json    only redraw the chart (FILE.png) from the JSON of an earlier run
@@ -184,6 +186,7 @@ public sealed class BenchOptions
                     };
                     break;
                 case "--no-relay": o.NoRelay = true; break;
+                case "--relay-only": o.RelayOnly = true; break;
                 case "--no-typing": o.NoTyping = true; break;
                 case "--keep-going": o.KeepGoing = true; break;
                 case "--worker": o.WorkerSlice = Value(); break;
@@ -233,6 +236,7 @@ public sealed class BenchOptions
             throw new ArgumentException("--compare runs its own two-phase scenario; --rates, --load-processes, --topology, --idle-seconds and --no-relay apply to the relay run");
         if (o.Production && o.Url is not null) throw new ArgumentException("--topology production starts the services itself; it makes no sense with --url");
         if (o.Spread == Spread.Cross && (!o.Production || o.ApiNodes < 2)) throw new ArgumentException("--spread cross needs --topology production with 2 API nodes or more");
+        if (o.NoRelay && o.RelayOnly) throw new ArgumentException("--no-relay and --relay-only leave nothing to measure");
         if (o.Compare && !warmupGiven) o.WarmupSeconds = 5;
         o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : o.Production ? "production" : "embedded";
         return o;

@@ -26,7 +26,8 @@ public static class Sweep
             GC.Collect();
             await Task.Delay(TimeSpan.FromSeconds(3), cancel); // let the relay's sockets close before the next system starts
         }
-        systems.Add(await RunSystemAsync(options, Deployment.MediationLabel, () =>
+        if (!options.RelayOnly)
+            systems.Add(await RunSystemAsync(options, Deployment.MediationLabel, () =>
             options.Url is not null ? Task.FromResult(Deployment.External(options.Url))
             : options.Production ? Deployment.StartProductionAsync(options.Silos, options.ApiNodes, options.Spread, options.Environment, options.Build, options.ServiceLog, progress, cancel)
             : Deployment.StartEmbeddedAsync(options.Environment, options.Build, options.ServiceLog, progress), progress, cancel));

@@ -65,10 +65,13 @@ public sealed class SweepReport
         }
 
         Line();
-        Line("memory: resident (VmRSS) after start → after setup and joins; the growth per open dispute and per connection");
+        Line("memory: resident (VmRSS) after start → after setup and joins; the growth per open dispute (processes holding disputes)");
+        Line("        or per connection (processes holding connections; an API or relay node: its share of them)");
         foreach (var sys in Systems.Where(x => x.Memory is not null))
             foreach (var p in sys.Memory!.Processes)
-                Line($"  {sys.Label,-10} {p.Process,-9} {p.StartMb,7:F0} MB → {p.JoinedMb,7:F0} MB   +{p.GrowthMb:F0} MB = {p.GrowthPerDisputeKb:F1} KB per dispute, {p.GrowthPerConnectionKb:F1} KB per connection");
+                Line($"  {sys.Label,-10} {p.Process,-9} {p.StartMb,7:F0} MB → {p.JoinedMb,7:F0} MB   +{p.GrowthMb:F0} MB" +
+                     (double.IsNaN(p.GrowthPerDisputeKb) ? "" : $" = {p.GrowthPerDisputeKb:F1} KB per open dispute") +
+                     (double.IsNaN(p.GrowthPerConnectionKb) ? "" : $"{(double.IsNaN(p.GrowthPerDisputeKb) ? " =" : ", or")} {p.GrowthPerConnectionKb:F1} KB per connection"));
 
         if (Systems.Any(x => x.Idle is not null))
         {
@@ -171,13 +174,22 @@ public sealed record MemoryRun(int OpenDisputes, int Connections, List<MemoryRun
 {
     public sealed record ProcessMemory(string Process, double StartMb, double JoinedMb, double GrowthMb, double GrowthPerDisputeKb, double GrowthPerConnectionKb);
 
-    public static MemoryRun From(Dictionary<string, long?> start, Dictionary<string, long?> joined, int disputes, int connections) =>
-        new(disputes, connections, joined.Where(j => j.Value is not null && start.GetValueOrDefault(j.Key) is not null).Select(j =>
+    /// <summary>
+    /// Per dispute for the processes that hold the disputes (co-hosted service, silo, relay), per connection for those that
+    /// hold the connections (service, API node, relay); each API or relay node is taken to hold its share of both.
+    /// </summary>
+    public static MemoryRun From(Dictionary<string, long?> start, Dictionary<string, long?> joined, int disputes, int connections)
+    {
+        var edges = joined.Keys.Count(k => k.StartsWith("api") || k.StartsWith("relay"));
+        return new(disputes, connections, joined.Where(j => j.Value is not null && start.GetValueOrDefault(j.Key) is not null).Select(j =>
         {
             var growth = (double)(j.Value!.Value - start[j.Key]!.Value);
-            return new ProcessMemory(j.Key, start[j.Key]!.Value / 1048576.0, j.Value.Value / 1048576.0, growth / 1048576.0,
-                growth / 1024 / Math.Max(1, disputes), growth / 1024 / Math.Max(1, connections));
+            var share = j.Key.StartsWith("api") || j.Key.StartsWith("relay") ? Math.Max(1, edges) : 1;
+            var perDispute = j.Key.StartsWith("api") ? double.NaN : growth / 1024 / Math.Max(1, disputes / share);
+            var perConnection = j.Key.StartsWith("silo") ? double.NaN : growth / 1024 / Math.Max(1, connections / share);
+            return new ProcessMemory(j.Key, start[j.Key]!.Value / 1048576.0, j.Value.Value / 1048576.0, growth / 1048576.0, perDispute, perConnection);
         }).ToList());
+    }
 }
 
 public sealed record IdleRun(double Seconds, Dictionary<string, double?> CpuCores, long? Heartbeats);

@@ -17,7 +17,9 @@ public sealed class RelayDispute(string disputeId, RelayOrder order, string desc
 
     public long NextSeq() => Interlocked.Increment(ref _seq);
 
-    public bool IsParty(string userId) => userId == Order.ConsumerId || userId == Order.MerchantId;
+    public bool OpenedElsewhere { get; init; }
+
+    public bool IsParty(string userId) => OpenedElsewhere || userId == Order.ConsumerId || userId == Order.MerchantId;
 }
 
 /// <summary>Orders and disputes of the run, in memory; nothing is ever removed (a relay lives for one run).</summary>
@@ -41,5 +43,11 @@ public sealed class RelayDisputes(TimeProvider time)
         return dispute;
     }
 
-    public RelayDispute? Find(string disputeId) => _disputes.GetValueOrDefault(disputeId);
+    /// <summary>
+    /// The dispute, or — when the bench runs several relay nodes and opened it through another one — a stand-in that
+    /// lets anyone join and hands out seqs from 2. The nodes share nothing, so both parties of a dispute must be on the
+    /// same node (the bench places them so).
+    /// </summary>
+    public RelayDispute Find(string disputeId) => _disputes.GetOrAdd(disputeId,
+        id => new RelayDispute(id, new RelayOrder("", "", ""), "", time.GetUtcNow()) { OpenedElsewhere = true });
 }

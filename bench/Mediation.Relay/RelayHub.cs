@@ -22,7 +22,7 @@ public sealed class RelayHub(RelayDisputes disputes, TimeProvider time) : Hub
     }
 
     private RelayDispute Dispute(string disputeId) =>
-        disputes.Find(disputeId) is { } dispute && dispute.IsParty(Caller.UserId)
+        disputes.Find(disputeId) is var dispute && dispute.IsParty(Caller.UserId)
             ? dispute
             : throw new HubException($"404 Not found: dispute {disputeId} does not exist");
 
