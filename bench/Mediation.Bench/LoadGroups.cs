@@ -150,8 +150,11 @@ public sealed class WorkerLoad : ILoadGroup
     private readonly System.Threading.Channels.Channel<string> _lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
     private readonly string _name;
 
-    private WorkerLoad(Process process, string sliceFile, string name, TextWriter progress)
+    private readonly int _parties;
+
+    private WorkerLoad(Process process, string sliceFile, string name, int parties, TextWriter progress)
     {
+        _parties = parties;
         _process = process;
         _sliceFile = sliceFile;
         _name = name;
@@ -183,11 +186,12 @@ public sealed class WorkerLoad : ILoadGroup
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        return new WorkerLoad(Process.Start(info) ?? throw new InvalidOperationException("the worker did not start"), file, name, progress);
+        return new WorkerLoad(Process.Start(info) ?? throw new InvalidOperationException("the worker did not start"), file, name, slice.Disputes.Count * 2, progress);
     }
 
+    /// <summary>Waits for the worker's joins: 5 minutes, plus 100 ms per connection (a slow service joins 20,000 at ~50/s).</summary>
     public async Task<JoinResult> JoinAsync(CancellationToken cancel) =>
-        Parse<JoinResult>(await NextAsync("joined", TimeSpan.FromMinutes(15), cancel));
+        Parse<JoinResult>(await NextAsync("joined", TimeSpan.FromMinutes(5) + TimeSpan.FromMilliseconds(100) * _parties, cancel));
 
     public async Task<PhaseResult> RunAsync(PhasePlan plan, CancellationToken cancel)
     {

@@ -84,7 +84,7 @@ public sealed class SweepReport
 
         Line();
         Line("messages: end-to-end latency, sender's invoke start → counterpart's receipt of the push (ms), by offered rate (events/s in all)");
-        Line($"  {"system",-10} {"offered/s",9} {"sent",7} {"answered",8} {"deliv/s",8} {"errors",6} {"undeliv",7} {"p50",8} {"p95",8} {"p99",8} {"max",8}  {"server CPU",10}  {"bench",5}  ok");
+        Line($"  {"system",-10} {"offered/s",11} {"sent",7} {"answered",8} {"deliv/s",8} {"errors",6} {"undeliv",7} {"p50",8} {"p95",8} {"p99",8} {"max",8}  {"server CPU",10}  {"bench",5}  ok");
         foreach (var sys in Systems)
             foreach (var p in sys.Points.Append(sys.Typing).OfType<RatePoint>())
                 Line(PointLine(sys.Label, p));
@@ -122,7 +122,7 @@ public sealed class SweepReport
     }
 
     private static string PointLine(string system, RatePoint p) =>
-        $"  {system,-10} {(p.Name.StartsWith("typing") ? $"typing {p.OfferedPerSecond:0}" : $"{p.OfferedPerSecond:0.#}"),9} {p.Sent,7} {p.Acked,8} {p.DeliveredPerSecond,8:F1} {p.Errors,6} {p.Undelivered,7}" +
+        $"  {system,-10} {(p.Name.StartsWith("typing") ? $"typing {p.OfferedPerSecond:0}" : $"{p.OfferedPerSecond:0.#}"),11} {p.Sent,7} {p.Acked,8} {p.DeliveredPerSecond,8:F1} {p.Errors,6} {p.Undelivered,7}" +
         $" {p.P50Ms,8:F1} {p.P95Ms,8:F1} {p.P99Ms,8:F1} {p.MaxMs,8:F1}  {p.ServerCpuCores,10:F2}  {p.BenchCpuCores,5:F2}  {(p.Passed ? "yes" : "NO")}";
 
     private static string CpuText(Dictionary<string, double?> cores) =>
@@ -208,6 +208,6 @@ public sealed record RatePoint(
         return new RatePoint(plan.Name, offered, plan.RatePerConnection, connections, r.Sent, r.Acked, sorted.Length, sorted.Length / plan.Seconds,
             r.Errors, r.Undelivered, Report.Percentile(sorted, 0.5), Report.Percentile(sorted, 0.95), Report.Percentile(sorted, 0.99),
             sorted.Length == 0 ? double.NaN : sorted[^1], sorted.Length == 0 ? double.NaN : sorted.Average(), wall,
-            cpu.Values.Sum(v => v ?? 0), cpu, r.BenchCpuSeconds / wall, r.ErrorKinds);
+            cpu.Count == 0 ? double.NaN : cpu.Values.Sum(v => v ?? 0), cpu, r.BenchCpuSeconds / wall, r.ErrorKinds);
     }
 }
