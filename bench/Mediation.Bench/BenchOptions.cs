@@ -20,6 +20,8 @@ public sealed class BenchOptions
     public HubProtocol Protocol { get; private set; } = HubProtocol.MessagePack;
     /// <summary>Seconds with every party joined and nothing sent, to measure the idle cost (0: no idle phase).</summary>
     public double IdleSeconds { get; private set; }
+    /// <summary>Extra disputes that warm the JIT (servers and clients) before the sweep; never measured.</summary>
+    public int JitWarmupDisputes { get; private set; } = 20;
     /// <summary>Worker processes holding the connections (0: this process holds them).</summary>
     public int LoadProcesses { get; private set; }
     /// <summary>PostgreSQL, standalone silos and API nodes as Orleans clients instead of the embedded default.</summary>
@@ -74,6 +76,8 @@ public sealed class BenchOptions
           --duration S         seconds of each measured phase (default 30)
           --warmup S           seconds of an unmeasured warm-up, one message per party (default 0: the window starts
                                right after the joins; 5 under --compare)
+          --jit-warmup W       W extra disputes, never measured, exchange messages and typing for 4 s before the sweep,
+                               so that the first phase does not measure JIT compilation (default 20; 0: none)
           --idle-seconds S     after the joins, S seconds with no traffic: the idle CPU of each process (default 0: none)
           --protocol P         messagepack (default) or json
           --load-processes K   K worker processes hold the connections (dispute i in worker i % K); 0 (default): this one
@@ -151,6 +155,11 @@ public sealed class BenchOptions
                     o.Rates.Sort();
                     break;
                 case "--idle-seconds": o.IdleSeconds = NonNegative(name); break;
+                case "--jit-warmup":
+                    var w = Value();
+                    o.JitWarmupDisputes = int.TryParse(w, NumberStyles.Integer, CultureInfo.InvariantCulture, out var wv) && wv >= 0
+                        ? wv : throw new ArgumentException($"--jit-warmup must be 0 or more, not '{w}'");
+                    break;
                 case "--protocol":
                     var protocol = Value();
                     o.Protocol = protocol.ToLowerInvariant() switch

@@ -4,14 +4,17 @@ using System.Text.Json;
 
 namespace Mediation.Bench;
 
-/// <summary>One dispute handed to a load group: its ids and the node each party connects to.</summary>
-public sealed record SliceDispute(string DisputeId, string ConsumerId, string MerchantId, Uri ConsumerNode, Uri MerchantNode);
+/// <summary>
+/// One dispute handed to a load group: its ids and the node each party connects to. A <paramref name="Warm"/> one only
+/// takes part in the JIT warm-up, never in a measured phase.
+/// </summary>
+public sealed record SliceDispute(string DisputeId, string ConsumerId, string MerchantId, Uri ConsumerNode, Uri MerchantNode, bool Warm = false);
 
 /// <summary>What a load group is given: its disputes and how to connect.</summary>
 public sealed record Slice(HubProtocol Protocol, int ConnectConcurrency, List<SliceDispute> Disputes);
 
-/// <summary>One phase of load: what to send, at what rate per connection, for how long.</summary>
-public sealed record PhasePlan(string Name, PhaseKind Kind, double RatePerConnection, double Seconds, double DrainSeconds);
+/// <summary>One phase of load: what to send, at what rate per connection, for how long; on the warm-up disputes only, or on the measured ones.</summary>
+public sealed record PhasePlan(string Name, PhaseKind Kind, double RatePerConnection, double Seconds, double DrainSeconds, bool WarmDisputes = false);
 
 public enum PhaseKind { Messages, Typing }
 
@@ -76,6 +79,8 @@ public sealed class ClientLoad(Slice slice, TextWriter? progress) : ILoadGroup
     }).ToList();
     private List<DisputeRun> _active = [];
     private List<Party> _load = [];
+    private List<DisputeRun> _warmActive = [];
+    private List<Party> _warmLoad = [];
 
     public async Task<JoinResult> JoinAsync(CancellationToken cancel)
     {
@@ -99,8 +104,11 @@ public sealed class ClientLoad(Slice slice, TextWriter? progress) : ILoadGroup
             }
         });
         var seconds = watch.Elapsed.TotalSeconds;
-        _active = _disputes.Where(d => !failed.ContainsKey(d.DisputeId)).ToList();
+        var warm = slice.Disputes.Where(d => d.Warm).Select(d => d.DisputeId).ToHashSet();
+        _active = _disputes.Where(d => !failed.ContainsKey(d.DisputeId) && !warm.Contains(d.DisputeId)).ToList();
         _load = _active.SelectMany(d => new[] { d.Consumer, d.Merchant }).ToList();
+        _warmActive = _disputes.Where(d => !failed.ContainsKey(d.DisputeId) && warm.Contains(d.DisputeId)).ToList();
+        _warmLoad = _warmActive.SelectMany(d => new[] { d.Consumer, d.Merchant }).ToList();
         var joined = parties.Where(p => p.JoinMs > 0).ToList();
         return new JoinResult(parties.Count, joined.Count, _active.Count, _load.Count, seconds,
             [.. joined.Select(p => p.ConnectMs)], [.. joined.Select(p => p.JoinMs)], failures.ToDictionary());
@@ -113,9 +121,10 @@ public sealed class ClientLoad(Slice slice, TextWriter? progress) : ILoadGroup
         Func<Party, int, Task> send = plan.Kind == PhaseKind.Messages
             ? (p, k) => p.SendMessageAsync(phase, $"bench message {k} from {p.UserId}: is a partial refund of 60 fine?", InvokeTimeout)
             : (p, _) => p.TypingAsync(phase, InvokeTimeout);
-        if (_load.Count > 0)
-            await Load.RunAsync(_load, phase, send, plan.Seconds, plan.RatePerConnection, plan.DrainSeconds, clock, progress, cancel);
-        phase.Undelivered = plan.Kind == PhaseKind.Messages ? _active.Sum(d => d.Undelivered(phase)) : _load.Sum(p => p.TakeUndeliveredTyping(phase));
+        var (active, load) = plan.WarmDisputes ? (_warmActive, _warmLoad) : (_active, _load);
+        if (load.Count > 0)
+            await Load.RunAsync(load, phase, send, plan.Seconds, plan.RatePerConnection, plan.DrainSeconds, clock, plan.WarmDisputes ? null : progress, cancel);
+        phase.Undelivered = plan.Kind == PhaseKind.Messages ? active.Sum(d => d.Undelivered(phase)) : load.Sum(p => p.TakeUndeliveredTyping(phase));
         return new PhaseResult(plan.Name, phase.Sent, phase.Acked, phase.Errors, phase.Undelivered, phase.ErrorKinds().ToDictionary(),
             phase.Latencies(), phase.BenchCpuSeconds, CounterSnapshot.Take(_active));
     }

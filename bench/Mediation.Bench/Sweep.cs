@@ -43,6 +43,7 @@ public static class Sweep
             DurationSeconds = options.DurationSeconds,
             DrainSeconds = options.DrainSeconds,
             WarmupSeconds = options.WarmupSeconds,
+            JitWarmupDisputes = options.JitWarmupDisputes,
             OfferedRates = options.OfferedRates(),
             Systems = systems,
         };
@@ -63,8 +64,8 @@ public static class Sweep
             var rssAtStart = deployment.RssBytes();
 
             // 1. Orders and disputes, through the first node.
-            progress.WriteLine($"setup: {options.Disputes} orders and disputes, {options.SetupConcurrency} requests in flight");
-            var setup = await Setup.CreateAsync(deployment.Nodes[0], options.Disputes, options.SetupConcurrency, progress, cancel);
+            progress.WriteLine($"setup: {options.Disputes} orders and disputes (+ {options.JitWarmupDisputes} for the JIT warm-up), {options.SetupConcurrency} requests in flight");
+            var setup = await Setup.CreateAsync(deployment.Nodes[0], options.Disputes + options.JitWarmupDisputes, options.SetupConcurrency, progress, cancel);
             if (setup.Disputes.Count == 0) throw new InvalidOperationException($"no dispute was created: {string.Join("; ", setup.Failures.Keys.Take(3))}");
 
             // 2. Every party connects to its node and joins its dispute; K workers take every K-th dispute.
@@ -73,7 +74,7 @@ public static class Sweep
             {
                 var d = setup.Disputes[i];
                 slices[i % slices.Count].Add(new SliceDispute(d.DisputeId, d.Consumer.UserId, d.Merchant.UserId,
-                    deployment.NodeOf(i, "consumer"), deployment.NodeOf(i, "merchant")));
+                    deployment.NodeOf(i, "consumer"), deployment.NodeOf(i, "merchant"), Warm: i >= setup.Disputes.Count - options.JitWarmupDisputes));
             }
             groups.AddRange(options.LoadProcesses == 0
                 ? [new ClientLoad(new Slice(options.Protocol, options.ConnectConcurrency, slices[0]), progress)]
@@ -88,7 +89,7 @@ public static class Sweep
             if (join.ConnectionsUnderLoad == 0) throw new InvalidOperationException("no dispute has both parties connected; nothing to measure");
             Array.Sort(join.ConnectMs);
             Array.Sort(join.JoinMs);
-            run.Setup = new SetupRun(options.Disputes, setup.OrdersSeconds, setup.Disputes.Count, setup.DisputesSeconds, setup.Failed, setup.Failures,
+            run.Setup = new SetupRun(options.Disputes + options.JitWarmupDisputes, setup.OrdersSeconds, setup.Disputes.Count, setup.DisputesSeconds, setup.Failed, setup.Failures,
                 join.Parties, join.Joined, join.ConnectionsUnderLoad, joinSeconds, join.Joined / joinSeconds,
                 Report.Percentile(join.ConnectMs, 0.5), Report.Percentile(join.ConnectMs, 0.99),
                 Report.Percentile(join.JoinMs, 0.5), Report.Percentile(join.JoinMs, 0.99), join.Failures);
@@ -107,16 +108,27 @@ public static class Sweep
                     options.LoadProcesses == 0 ? Interlocked.Read(ref Counters.Heartbeats) - heartbeats : null);
             }
 
-            // 4. Unmeasured warm-up, only if asked for: it would move every dispute out of AwaitingMerchant before the window.
+            // 4. JIT warm-up on disputes of their own (not measured, never loaded again): every code path a measured
+            //    phase takes — a first merchant answer, later messages, typing — has run once in the servers and in the
+            //    clients, while every measured dispute is still untouched, awaiting its merchant.
             var connections = join.ConnectionsUnderLoad;
+            if (options.JitWarmupDisputes > 0)
+            {
+                progress.WriteLine($"JIT warm-up: {options.JitWarmupDisputes} disputes of their own exchange messages and typing for 4 s (not measured)");
+                var warmMessages = await RunPhaseAsync(groups, new PhasePlan("jit-warm-up", PhaseKind.Messages, 1, 3, 1, WarmDisputes: true), deployment, cancel);
+                var warmTyping = await RunPhaseAsync(groups, new PhasePlan("jit-warm-up typing", PhaseKind.Typing, 1, 1, 1, WarmDisputes: true), deployment, cancel);
+                run.WarmupErrors += warmMessages.Result.Errors + warmTyping.Result.Errors;
+            }
+
+            // 5. Unmeasured warm-up, only if asked for: it would move every dispute out of AwaitingMerchant before the window.
             if (options.WarmupSeconds > 0)
             {
                 progress.WriteLine($"warm-up: one message per party over {options.WarmupSeconds} s (not measured)");
                 var warm = await RunPhaseAsync(groups, new PhasePlan("warm-up", PhaseKind.Messages, 1 / options.WarmupSeconds, options.WarmupSeconds, options.DrainSeconds), deployment, cancel);
-                run.WarmupErrors = warm.Result.Errors;
+                run.WarmupErrors += warm.Result.Errors;
             }
 
-            // 5. The sweep: message phases at each offered rate, lowest first; by default it stops after two rates in a
+            // 6. The sweep: message phases at each offered rate, lowest first; by default it stops after two rates in a
             //    row fail (p99 ≥ 1 s, an error or an undelivered message): higher rates only pile up more backlog. One
             //    failure is not enough: the first phase also carries every dispute's first merchant answer.
             var failedInARow = 0;
@@ -134,7 +146,7 @@ public static class Sweep
                 await Task.Delay(TimeSpan.FromSeconds(1), cancel);
             }
 
-            // 6. The typing baseline at the lowest rate: the same hub and fan-out, nothing stored.
+            // 7. The typing baseline at the lowest rate: the same hub and fan-out, nothing stored.
             if (!options.NoTyping)
             {
                 var offered = options.OfferedRates(connections)[0];

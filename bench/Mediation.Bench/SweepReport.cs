@@ -20,6 +20,8 @@ public sealed class SweepReport
     public required double DurationSeconds { get; init; }
     public required double DrainSeconds { get; init; }
     public required double WarmupSeconds { get; init; }
+    /// <summary>Extra disputes, never measured, that exchanged messages and typing before the sweep (JIT warm-up).</summary>
+    public int JitWarmupDisputes { get; init; }
     /// <summary>The offered rates asked for (total events/s); null when derived from --rate per connection.</summary>
     public required IReadOnlyList<double>? OfferedRates { get; init; }
     public required List<SystemRun> Systems { get; init; }
@@ -47,7 +49,9 @@ public sealed class SweepReport
         Line($"command      {Command}");
         Line($"machine      {Machine.ProcessorCount} logical CPUs{(Machine.Cpu is null ? "" : $" ({Machine.Cpu})")}, {Machine.Os}, {Machine.Runtime}");
         Line($"load         N = {Disputes} disputes, {2 * Disputes} connections ({Protocol}), {(LoadProcesses == 0 ? "one load process (this one)" : $"{LoadProcesses} load worker processes")};" +
-             $" {DurationSeconds} s per phase + {DrainSeconds} s drain; warm-up {(WarmupSeconds > 0 ? $"{WarmupSeconds} s" : "none (the first phase starts right after the joins)")}");
+             $" {DurationSeconds} s per phase + {DrainSeconds} s drain");
+        Line($"             warm-up of the measured disputes: {(WarmupSeconds > 0 ? $"{WarmupSeconds} s, one message per party" : "none (each one's first merchant answer is inside the first phase)")};" +
+             $" JIT warm-up: {(JitWarmupDisputes > 0 ? $"{JitWarmupDisputes} disputes of their own, not measured" : "none")}");
         foreach (var sys in Systems)
             Line($"{sys.Label,-12} {sys.Description}{(sys.LoadAverageBefore is { } l ? $"; load average before: {l:F2}" : "")}");
         foreach (var sys in Systems.Where(x => x.Failure is not null)) Line($"!! {sys.Label} FAILED: {sys.Failure}");
@@ -114,6 +118,7 @@ public sealed class SweepReport
                 Line($"  {sys.Label,-10} connections closed {o.ConnectionsClosed}; duplicate message events {o.DuplicateMessageEvents}; messages received whose send failed {o.MessagesReceivedWithoutAnswer};" +
                      $" typing signals duplicated {o.DuplicateTypingSignals}, unmatched {o.TypingSignalsUnmatched}; heartbeats {o.Heartbeats}" +
                      (sys.WarmupErrors > 0 ? $"; warm-up errors {sys.WarmupErrors}" : ""));
+            if (sys.Setup is { } st && st.Disputes < st.Orders) Line($"  {sys.Label,-10} {st.Orders - st.Disputes} disputes could not be opened");
             if (sys.Observations is { } obs) foreach (var (note, count) in obs.Notes.Take(5)) Line($"    ×{count}: {note}");
             Line($"  {sys.Label,-10} log: {sys.LogProblemCount} warnings/errors");
             foreach (var (problem, count) in sys.LogProblems.Take(8)) Line($"    ×{count}: {problem}");
