@@ -242,7 +242,7 @@ public sealed class WorkerLoad : ILoadGroup
                     _process.StandardInput.Close();
                 }
                 catch (IOException) { }
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 try
                 {
                     await _process.WaitForExitAsync(grace.Token);
@@ -259,21 +259,43 @@ public sealed class WorkerLoad : ILoadGroup
         File.Delete(_sliceFile);
     }
 
-    /// <summary>The worker's side: connect the slice, then run phases as the coordinator asks.</summary>
+    /// <summary>
+    /// The worker's side: connect the slice, then run phases as the coordinator asks. Its input is read all the time, so
+    /// that <c>stop</c> or the end of the input (the coordinator stopping or gone) cancels even a phase under way.
+    /// </summary>
     public static async Task<int> RunWorkerAsync(string sliceFile, CancellationToken cancel)
     {
         var slice = JsonSerializer.Deserialize<Slice>(await File.ReadAllTextAsync(sliceFile, cancel), Wire)
             ?? throw new InvalidOperationException($"{sliceFile} holds no slice");
-        await using var load = new ClientLoad(slice, null);
-        var joined = await load.JoinAsync(cancel);
-        Console.Error.WriteLine($"{joined.Joined} of {joined.Parties} connections joined in {joined.Seconds:F1} s");
-        Console.Out.WriteLine($"{Marker}joined {JsonSerializer.Serialize(joined, Wire)}");
-        while (await Console.In.ReadLineAsync(cancel) is { } line && line != "stop")
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var plans = System.Threading.Channels.Channel.CreateUnbounded<PhasePlan>();
+        var reader = Task.Run(async () =>
         {
-            if (!line.StartsWith("phase ", StringComparison.Ordinal)) continue;
-            var plan = JsonSerializer.Deserialize<PhasePlan>(line["phase ".Length..], Wire)!;
-            var result = await load.RunAsync(plan, cancel);
-            Console.Out.WriteLine($"{Marker}result {JsonSerializer.Serialize(result, Wire)}");
+            try
+            {
+                while (await Console.In.ReadLineAsync(stop.Token) is { } line && line != "stop")
+                    if (line.StartsWith("phase ", StringComparison.Ordinal))
+                        plans.Writer.TryWrite(JsonSerializer.Deserialize<PhasePlan>(line["phase ".Length..], Wire)!);
+            }
+            catch (OperationCanceledException) { }
+            plans.Writer.TryComplete();
+            stop.Cancel();
+        });
+        await using var load = new ClientLoad(slice, null);
+        try
+        {
+            var joined = await load.JoinAsync(stop.Token);
+            Console.Error.WriteLine($"{joined.Joined} of {joined.Parties} connections joined in {joined.Seconds:F1} s");
+            Console.Out.WriteLine($"{Marker}joined {JsonSerializer.Serialize(joined, Wire)}");
+            await foreach (var plan in plans.Reader.ReadAllAsync(stop.Token))
+            {
+                var result = await load.RunAsync(plan, stop.Token);
+                Console.Out.WriteLine($"{Marker}result {JsonSerializer.Serialize(result, Wire)}");
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // told to stop, or the coordinator is gone
         }
         return 0;
     }
