@@ -26,7 +26,9 @@ public sealed class SweepReport
     public required IReadOnlyList<double>? OfferedRates { get; init; }
     public required List<SystemRun> Systems { get; init; }
 
+    [JsonIgnore]
     public SystemRun? Relay => Systems.FirstOrDefault(s => s.Label == Deployment.RelayLabel);
+    [JsonIgnore]
     public SystemRun? Mediation => Systems.FirstOrDefault(s => s.Label == Deployment.MediationLabel);
 
     /// <summary>Mediation / relay at each offered rate both measured.</summary>
