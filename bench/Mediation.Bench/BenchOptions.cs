@@ -89,7 +89,7 @@ public sealed class BenchOptions
           --relay-only         measure the relay only
           --no-typing          skip the typing baseline
           --keep-going         run every rate even after two in a row failed
-          --chart FILE.json    only redraw the chart (FILE.png) from the JSON of an earlier run
+          --chart FILE.json    only redraw the chart (FILE.png) and print the report again from an earlier run's JSON
           --drain S            seconds to wait for late deliveries after a phase (default 5)
           --setup-concurrency  HTTP requests in flight while creating orders and disputes (default 32)
           --connect-concurrency  connections opened and joined at a time (default 32)

@@ -53,6 +53,7 @@ try
     {
         var earlier = JsonSerializer.Deserialize<SweepReport>(await File.ReadAllTextAsync(options.ChartFrom), SweepReport.JsonOptions)
             ?? throw new InvalidOperationException($"{options.ChartFrom} holds no report");
+        Console.Out.Write(earlier.ToText());
         Chart.Save(earlier, Path.ChangeExtension(options.ChartFrom, ".png"));
         progress.WriteLine($"wrote {Path.ChangeExtension(options.ChartFrom, ".png")}");
         return 0;

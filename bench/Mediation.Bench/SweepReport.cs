@@ -97,6 +97,9 @@ public sealed class SweepReport
         foreach (var sys in Systems)
             foreach (var p in sys.Points.Append(sys.Typing).OfType<RatePoint>())
                 foreach (var (kind, count) in p.ErrorKinds.Take(5)) Line($"    {sys.Label} {p.Name} error ×{count}: {kind}");
+        foreach (var sys in Systems.Where(x => x.Points.Any(p => p.CpuCoresByProcess.Count > 1)))
+            foreach (var p in sys.Points.Append(sys.Typing).OfType<RatePoint>())
+                Line($"    {sys.Label} {p.Name} server CPU by process: {string.Join(", ", p.CpuCoresByProcess.Select(c => $"{c.Key} {(c.Value is { } v ? $"{v:F2}" : "n/a")}"))}");
         Line("  (typing rows: the same hub and fan-out with nothing stored, at the lowest rate; server CPU in cores, summed over the");
         Line("   system's processes, database server included; ok = p99 < 1 s, no error, nothing undelivered)");
 
@@ -108,7 +111,10 @@ public sealed class SweepReport
             Line($"  typing     p50 ×{mt.P50Ms / rt.P50Ms,-8:F2} p95 ×{mt.P95Ms / rt.P95Ms,-8:F2} p99 ×{mt.P99Ms / rt.P99Ms,-8:F2} server CPU ×{mt.ServerCpuCores / rt.ServerCpuCores:F2}");
         foreach (var sys in Systems)
             Line($"  saturating throughput {sys.Label,-10} {SaturationText(sys)}");
-        if (SaturationRatio is { } ratio) Line($"  saturating throughput mediation / relay ×{ratio:F2}");
+        if (SaturationRatio is { } ratio)
+            Line($"  saturating throughput mediation / relay ×{ratio:F2}" + (Relay!.FailedAbovePerSecond is null
+                ? " — not a measurement: the relay did not saturate at the rates tried (add higher --rates)"
+                : Mediation!.FailedAbovePerSecond is null ? " — a lower bound: Mediation did not saturate at the rates tried" : ""));
         Line("  (saturating throughput: the highest offered rate with p99 < 1 s, no error and nothing undelivered; '≥' when the");
         Line("   highest rate tried passed, so the true figure may be higher; ratio = mediation / relay, both as measured)");
 
