@@ -9,8 +9,41 @@ public sealed class BenchOptions
     /// <summary>Sends per second per connection, in each phase.</summary>
     public double Rate { get; private set; } = 0.5;
     public double DurationSeconds { get; private set; } = 30;
-    /// <summary>Before the measured phases each party sends one message and one typing signal (not measured).</summary>
-    public double WarmupSeconds { get; private set; } = 5;
+    /// <summary>
+    /// Before the measured phases each party sends one message (and, under --compare, one typing signal), not measured.
+    /// 0 by default (5 under --compare): the ratio run's window starts right after the joins, so that every dispute's
+    /// first merchant answer, a state change, is measured.
+    /// </summary>
+    public double WarmupSeconds { get; private set; }
+    /// <summary>Offered rates of the sweep, total events/s over all connections; empty: one rate, connections × <see cref="Rate"/>.</summary>
+    public List<double> Rates { get; } = [];
+    public HubProtocol Protocol { get; private set; } = HubProtocol.MessagePack;
+    /// <summary>Seconds with every party joined and nothing sent, to measure the idle cost (0: no idle phase).</summary>
+    public double IdleSeconds { get; private set; }
+    /// <summary>Extra disputes that warm the JIT (servers and clients) before the sweep; never measured.</summary>
+    public int JitWarmupDisputes { get; private set; } = 20;
+    /// <summary>Worker processes holding the connections (0: this process holds them).</summary>
+    public int LoadProcesses { get; private set; }
+    /// <summary>PostgreSQL, standalone silos and API nodes as Orleans clients instead of the embedded default.</summary>
+    public bool Production { get; private set; }
+    public int Silos { get; private set; } = 1;
+    public int ApiNodes { get; private set; } = 2;
+    public Spread Spread { get; private set; } = Spread.ByDispute;
+    public bool NoRelay { get; private set; }
+    public bool RelayOnly { get; private set; }
+    public bool NoTyping { get; private set; }
+    /// <summary>Run every rate of the sweep even after one failed.</summary>
+    public bool KeepGoing { get; private set; }
+    /// <summary>Only redraw the chart of a JSON file a run wrote, beside it.</summary>
+    public string? ChartFrom { get; private set; }
+    /// <summary>Internal: run as a load worker on this slice file (see <see cref="WorkerLoad"/>).</summary>
+    public string? WorkerSlice { get; private set; }
+
+    /// <summary>The offered rates asked for, or null when they follow from --rate per connection.</summary>
+    public IReadOnlyList<double>? OfferedRates() => Rates.Count > 0 ? Rates : null;
+
+    /// <summary>The offered rates (events/s in all), lowest first, for this many connections under load.</summary>
+    public IReadOnlyList<double> OfferedRates(int connections) => Rates.Count > 0 ? Rates : [connections * Rate];
     /// <summary>After a phase's last send, how long to wait for the last deliveries before calling the rest undelivered.</summary>
     public double DrainSeconds { get; private set; } = 5;
     /// <summary>HTTP requests in flight during setup.</summary>
@@ -31,21 +64,40 @@ public sealed class BenchOptions
     public bool PostgresFirst { get; private set; }
 
     public const string Usage = """
-        Mediation.Bench — end-to-end latency and throughput of the negotiation chat, with a typing-signal baseline.
+        Mediation.Bench — end-to-end latency and throughput of the negotiation chat against a bare SignalR relay
+        (bench/Mediation.Relay) measured in the same invocation with the same clients; a typing-signal baseline.
 
           dotnet run -c Release --project bench/Mediation.Bench -- [options]
 
           --disputes N         disputes, each with a consumer and a merchant connection (default 100 → 200 connections)
-          --rate R             sends per second per connection in each phase (default 0.5)
-          --duration S         seconds of each measured phase, typing then messages (default 30)
-          --warmup S           seconds of the unmeasured warm-up: one message and one typing per party (default 5)
+          --rates R1,R2,...    offered rates to sweep, events/s over all connections, lowest first; a phase per rate
+                               and system; stops after two rates in a row fail (p99 ≥ 1 s, an error, an undelivered)
+          --rate R             without --rates: one rate, R sends per second per connection (default 0.5)
+          --duration S         seconds of each measured phase (default 30)
+          --warmup S           seconds of an unmeasured warm-up, one message per party (default 0: the window starts
+                               right after the joins; 5 under --compare)
+          --jit-warmup W       W extra disputes, never measured, exchange messages and typing for 4 s before the sweep,
+                               so that the first phase does not measure JIT compilation (default 20; 0: none)
+          --idle-seconds S     after the joins, S seconds with no traffic: the idle CPU of each process (default 0: none)
+          --protocol P         messagepack (default) or json
+          --load-processes K   K worker processes hold the connections (dispute i in worker i % K); 0 (default): this one
+          --topology T         embedded (default: one process, SQLite) or production: PostgreSQL (scripts/pg.sh),
+                               --silos standalone silos (default 1), --api-nodes API nodes as Orleans clients (default 2)
+          --spread S           production: dispute (default: both parties of dispute i on node i % nodes) or cross
+                               (consumers on node 1, merchants on node 2: every push crosses nodes)
+          --no-relay           measure Mediation only
+          --relay-only         measure the relay only
+          --no-typing          skip the typing baseline
+          --keep-going         run every rate even after two in a row failed
+          --chart FILE.json    only redraw the chart (FILE.png) and print the report again from an earlier run's JSON
           --drain S            seconds to wait for late deliveries after a phase (default 5)
           --setup-concurrency  HTTP requests in flight while creating orders and disputes (default 32)
           --connect-concurrency  connections opened and joined at a time (default 32)
           --url URL            use a running service instead of starting one
           --env KEY=VALUE      extra environment variable for the started service (repeatable)
           --label NAME         the run's name in the report (default: embedded, or external with --url)
-          --json FILE          also write the figures as JSON
+          --json FILE          the figures as JSON; the chart (PNG) and the text report go beside it (FILE.png, FILE.txt).
+                               Default for the relay run: bench/results/<date>-<label>-n<N>.json
           --service-log FILE   write everything the started service prints to FILE
           --build              rebuild src/Api in Release before starting it (default: only if missing)
           --compare            run the scenario twice in one invocation: the embedded default (SQLite), then
@@ -60,6 +112,7 @@ public sealed class BenchOptions
     {
         var o = new BenchOptions();
         var orderGiven = false;
+        var warmupGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -91,7 +144,62 @@ public sealed class BenchOptions
                 case "--disputes": o.Disputes = Count(name); break;
                 case "--rate": o.Rate = Positive(name); break;
                 case "--duration": o.DurationSeconds = Positive(name); break;
-                case "--warmup": o.WarmupSeconds = NonNegative(name); break;
+                case "--warmup": o.WarmupSeconds = NonNegative(name); warmupGiven = true; break;
+                case "--rates":
+                    var list = Value();
+                    o.Rates.Clear();
+                    foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        o.Rates.Add(double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && !double.IsInfinity(r)
+                            ? r : throw new ArgumentException($"--rates takes positive numbers separated by commas, not '{list}'"));
+                    if (o.Rates.Count == 0) throw new ArgumentException("--rates needs at least one rate");
+                    o.Rates.Sort();
+                    break;
+                case "--idle-seconds": o.IdleSeconds = NonNegative(name); break;
+                case "--jit-warmup":
+                    var w = Value();
+                    o.JitWarmupDisputes = int.TryParse(w, NumberStyles.Integer, CultureInfo.InvariantCulture, out var wv) && wv >= 0
+                        ? wv : throw new ArgumentException($"--jit-warmup must be 0 or more, not '{w}'");
+                    break;
+                case "--protocol":
+                    var protocol = Value();
+                    o.Protocol = protocol.ToLowerInvariant() switch
+                    {
+                        "messagepack" or "msgpack" => HubProtocol.MessagePack,
+                        "json" => HubProtocol.Json,
+                        _ => throw new ArgumentException($"--protocol takes messagepack or json, not '{protocol}'"),
+                    };
+                    break;
+                case "--load-processes":
+                    var k = Value();
+                    o.LoadProcesses = int.TryParse(k, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kv) && kv >= 0
+                        ? kv : throw new ArgumentException($"--load-processes must be 0 or more, not '{k}'");
+                    break;
+                case "--topology":
+                    var topology = Value();
+                    o.Production = topology switch
+                    {
+                        "embedded" => false,
+                        "production" => true,
+                        _ => throw new ArgumentException($"--topology takes embedded or production, not '{topology}'"),
+                    };
+                    break;
+                case "--silos": o.Silos = Count(name); break;
+                case "--api-nodes": o.ApiNodes = Count(name); break;
+                case "--spread":
+                    var spread = Value();
+                    o.Spread = spread switch
+                    {
+                        "dispute" => Spread.ByDispute,
+                        "cross" => Spread.Cross,
+                        _ => throw new ArgumentException($"--spread takes dispute or cross, not '{spread}'"),
+                    };
+                    break;
+                case "--no-relay": o.NoRelay = true; break;
+                case "--relay-only": o.RelayOnly = true; break;
+                case "--no-typing": o.NoTyping = true; break;
+                case "--keep-going": o.KeepGoing = true; break;
+                case "--worker": o.WorkerSlice = Value(); break;
+                case "--chart": o.ChartFrom = Value(); break;
                 case "--drain": o.DrainSeconds = NonNegative(name); break;
                 case "--setup-concurrency": o.SetupConcurrency = Count(name); break;
                 case "--connect-concurrency": o.ConnectConcurrency = Count(name); break;
@@ -133,7 +241,13 @@ public sealed class BenchOptions
         if (o.Compare && o.Environment.Any(e => e.Key.Replace(":", "__") is var k
                 && (k.Equals("Mediation__Storage", StringComparison.OrdinalIgnoreCase) || k.Equals("ConnectionStrings__Mediation", StringComparison.OrdinalIgnoreCase))))
             throw new ArgumentException("--compare sets Mediation__Storage and ConnectionStrings__Mediation itself; do not pass them with --env");
-        o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : "embedded";
+        if (o.Compare && (o.Rates.Count > 0 || o.LoadProcesses > 0 || o.Production || o.IdleSeconds > 0 || o.NoRelay))
+            throw new ArgumentException("--compare runs its own two-phase scenario; --rates, --load-processes, --topology, --idle-seconds and --no-relay apply to the relay run");
+        if (o.Production && o.Url is not null) throw new ArgumentException("--topology production starts the services itself; it makes no sense with --url");
+        if (o.Spread == Spread.Cross && (!o.Production || o.ApiNodes < 2)) throw new ArgumentException("--spread cross needs --topology production with 2 API nodes or more");
+        if (o.NoRelay && o.RelayOnly) throw new ArgumentException("--no-relay and --relay-only leave nothing to measure");
+        if (o.Compare && !warmupGiven) o.WarmupSeconds = 5;
+        o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : o.Production ? "production" : "embedded";
         return o;
     }
 }

@@ -60,7 +60,7 @@ public static class BenchRun
             {
                 try
                 {
-                    await party.ConnectAndJoinAsync(baseAddress, TimeSpan.FromSeconds(60));
+                    await party.ConnectAndJoinAsync(baseAddress, TimeSpan.FromSeconds(60), options.Protocol);
                 }
                 catch (Exception e)
                 {

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Runtime.Serialization;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -108,19 +108,20 @@ public sealed class Party(string disputeId, string userId, string role)
         _counterpart = counterpart;
     }
 
-    public async Task ConnectAndJoinAsync(Uri baseAddress, TimeSpan timeout)
+    public async Task ConnectAndJoinAsync(Uri baseAddress, TimeSpan timeout, HubProtocol protocol = HubProtocol.Json)
     {
-        var hub = new HubConnectionBuilder()
+        var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
             {
                 o.Headers["X-User-Id"] = UserId;
                 o.Headers["X-Role"] = Role;
-            })
-            .AddJsonProtocol()
-            .Build();
-        hub.On<JsonElement>("DisputeEvent", OnEvent);
-        hub.On<JsonElement>("DisputeSignal", OnSignal);
-        hub.On<JsonElement>("DisputeHeartbeat", _ => Counters.Increment(ref Counters.Heartbeats));
+            });
+        if (protocol == HubProtocol.MessagePack) builder.AddMessagePackProtocol();
+        else builder.AddJsonProtocol();
+        var hub = builder.Build();
+        hub.On<WireEvent>("DisputeEvent", OnEvent);
+        hub.On<WireSignal>("DisputeSignal", OnSignal);
+        hub.On<object?>("DisputeHeartbeat", _ => Counters.Increment(ref Counters.Heartbeats));
         hub.Closed += e =>
         {
             Counters.Increment(ref Counters.ConnectionsClosed);
@@ -141,27 +142,24 @@ public sealed class Party(string disputeId, string userId, string role)
         JoinMs = Stopwatch.GetElapsedTime(connected, JoinedAt).TotalMilliseconds;
     }
 
-    private void OnEvent(JsonElement e)
+    private void OnEvent(WireEvent e)
     {
         var now = Stopwatch.GetTimestamp();
-        if (!e.TryGetProperty("seq", out var seqElement) || !seqElement.TryGetInt64(out var seq)) return;
-        var type = e.TryGetProperty("type", out var t) ? t.GetString() : null;
+        var seq = e.Seq;
+        if (seq <= 0) return;
         if (seq == 1) _opened.TrySetResult();
-        if (type != "Message") return;
-        var author = e.TryGetProperty("authorId", out var a) ? a.GetString() : null;
-        if (author == UserId) return; // our own message, echoed to the group
+        if (e.Type != "Message") return;
+        if (e.AuthorId == UserId) return; // our own message, echoed to the group
         Counters.Increment(ref Counters.MessageEventsReceived);
         _run.MessageReceived(seq, now);
     }
 
-    private void OnSignal(JsonElement s)
+    private void OnSignal(WireSignal s)
     {
         var now = Stopwatch.GetTimestamp();
-        var kind = s.TryGetProperty("kind", out var k) ? k.GetString() : null;
-        var from = s.TryGetProperty("userId", out var u) ? u.GetString() : null;
-        if (kind != "typing" || from != _counterpart.UserId) return; // typingStopped, read receipts, our own echo
+        if (s.Kind != "typing" || s.UserId != _counterpart.UserId) return; // typingStopped, read receipts, our own echo
         Counters.Increment(ref Counters.TypingSignalsReceived);
-        var at = s.TryGetProperty("at", out var atElement) ? atElement.GetRawText() : null;
+        var at = s.At;
         lock (_run.Lock)
         {
             // The grain stamps each signal with its own time: the same stamp twice is the same signal delivered twice.
@@ -241,6 +239,32 @@ public sealed class Party(string disputeId, string userId, string role)
     }
 
     private sealed record TypingSend(long Timestamp, Phase Phase);
+}
+
+/// <summary>The SignalR hub protocol the clients speak; the service and the relay accept both.</summary>
+public enum HubProtocol { MessagePack, Json }
+
+/// <summary>
+/// The fields of a pushed <c>DisputeEvent</c> the bench reads. The service sends a map with camelCase keys under both
+/// protocols: MessagePack matches the <see cref="DataMemberAttribute"/> names, JSON the camelCase property names.
+/// </summary>
+[DataContract]
+public sealed class WireEvent
+{
+    [DataMember(Name = "disputeId")] public string? DisputeId { get; set; }
+    [DataMember(Name = "seq")] public long Seq { get; set; }
+    [DataMember(Name = "type")] public string? Type { get; set; }
+    [DataMember(Name = "authorId")] public string? AuthorId { get; set; }
+}
+
+/// <summary>The fields of a pushed <c>DisputeSignal</c> the bench reads.</summary>
+[DataContract]
+public sealed class WireSignal
+{
+    [DataMember(Name = "disputeId")] public string? DisputeId { get; set; }
+    [DataMember(Name = "kind")] public string? Kind { get; set; }
+    [DataMember(Name = "userId")] public string? UserId { get; set; }
+    [DataMember(Name = "at")] public string? At { get; set; }
 }
 
 /// <summary>Run-wide counters, mostly for spotting trouble.</summary>

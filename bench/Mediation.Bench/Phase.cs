@@ -43,6 +43,14 @@ public sealed class Phase(string name)
         lock (_lock) _latenciesMs.Add(ms);
     }
 
+    /// <summary>Every delivery's latency so far, in milliseconds, unsorted.</summary>
+    public double[] Latencies()
+    {
+        lock (_lock) return [.. _latenciesMs];
+    }
+
+    public IReadOnlyDictionary<string, int> ErrorKinds() => _errorKinds.ToDictionary(k => k.Key, k => k.Value);
+
     public Summary Summarize()
     {
         double[] sorted;

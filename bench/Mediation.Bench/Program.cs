@@ -23,6 +23,10 @@ if (options.ShowHelp)
     return 0;
 }
 
+// Thousands of connections need as many sockets: lift the soft limit of open files to the hard one (the services and
+// workers started from here inherit it).
+var openFiles = ProcStat.RaiseOpenFilesLimit();
+
 // Thousands of connections answer at once; don't let the thread pool's slow ramp-up show as latency.
 ThreadPool.GetMinThreads(out var minWorkers, out var minIo);
 ThreadPool.SetMinThreads(Math.Max(minWorkers, 64), Math.Max(minIo, 64));
@@ -44,21 +48,38 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrup
 
 try
 {
-    if (options.Compare) return await Compare.RunAsync(options, progress, interrupt.Token);
-
-    var storage = options.Url is not null ? null
-        : options.Environment.Any(e => e.Key.Replace(":", "__").Equals("Mediation__Storage", StringComparison.OrdinalIgnoreCase)
-            && e.Value.Equals("PostgreSql", StringComparison.OrdinalIgnoreCase))
-            ? "PostgreSQL (the server given by --env; its settings are not known to the bench)"
-            : "SQLite, embedded in the service process (WAL, synchronous=FULL), a file in a fresh temp folder";
-    var report = await BenchRun.RunAsync(options, new RunSpec(options.Label!, options.Environment, options.Build, options.ServiceLog, storage), progress, interrupt.Token);
-    Console.Out.Write(report.ToText());
-    if (options.JsonFile is not null)
+    if (options.WorkerSlice is not null) return await WorkerLoad.RunWorkerAsync(options.WorkerSlice, interrupt.Token);
+    if (options.ChartFrom is not null)
     {
-        await File.WriteAllTextAsync(options.JsonFile, JsonSerializer.Serialize(report, Report.JsonOptions));
-        progress.WriteLine($"wrote {options.JsonFile}");
+        var earlier = JsonSerializer.Deserialize<SweepReport>(await File.ReadAllTextAsync(options.ChartFrom), SweepReport.JsonOptions)
+            ?? throw new InvalidOperationException($"{options.ChartFrom} holds no report");
+        Console.Out.Write(earlier.ToText());
+        Chart.Save(earlier, Path.ChangeExtension(options.ChartFrom, ".png"));
+        progress.WriteLine($"wrote {Path.ChangeExtension(options.ChartFrom, ".png")}");
+        return 0;
     }
-    return 0;
+    if (openFiles is { } limit && (ulong)options.Disputes * 2 / (ulong)Math.Max(1, options.LoadProcesses) + 1000 > limit)
+        progress.WriteLine($"warning: {options.Disputes * 2} connections in {Math.Max(1, options.LoadProcesses)} process(es) against an open-files limit of {limit} per process; use --load-processes");
+    if (options.Compare) return await Compare.RunAsync(options, progress, interrupt.Token);
+    var sweep = await Sweep.RunAsync(options, progress, interrupt.Token);
+    var text = sweep.ToText();
+    Console.Out.Write(text);
+    var json = options.JsonFile ?? Path.Combine(ServiceProcess.RepositoryRoot(), "bench", "results",
+        $"{sweep.At:yyyy-MM-dd-HHmm}-{options.Label}-n{options.Disputes}.json");
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
+    await File.WriteAllTextAsync(json, JsonSerializer.Serialize(sweep, SweepReport.JsonOptions));
+    await File.WriteAllTextAsync(Path.ChangeExtension(json, ".txt"), text);
+    var png = Path.ChangeExtension(json, ".png");
+    try
+    {
+        Chart.Save(sweep, png);
+        progress.WriteLine($"wrote {json}, {Path.GetFileName(png)} and {Path.GetFileName(Path.ChangeExtension(json, ".txt"))}");
+    }
+    catch (Exception e) when (e is not OperationCanceledException)
+    {
+        progress.WriteLine($"wrote {json} and the text; the chart failed: {e.GetType().Name}: {e.Message}");
+    }
+    return sweep.Systems.Any(s => s.Failure is not null) ? 1 : 0;
 }
 catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
 {

@@ -35,22 +35,33 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static async Task<ServiceProcess> StartAsync(IReadOnlyList<KeyValuePair<string, string>> environment, bool rebuild, string? logFile, TextWriter log)
+    /// <summary>The service (src/Api) as the bench always started it: co-hosted silo, SQLite unless the environment says otherwise.</summary>
+    public static Task<ServiceProcess> StartAsync(IReadOnlyList<KeyValuePair<string, string>> environment, bool rebuild, string? logFile, TextWriter log)
     {
-        var root = RepositoryRoot();
-        var project = Path.Combine(root, "src", "Api");
-        var dll = Path.Combine(project, "bin", "Release", "net10.0", "Mediation.Api.dll");
-        if (rebuild || !File.Exists(dll))
-        {
-            log.WriteLine($"building the service: dotnet build -c Release {project}");
-            await BuildAsync(project);
-            if (!File.Exists(dll)) throw new InvalidOperationException($"the build did not produce {dll}");
-        }
+        var httpPort = FreePort();
+        var settings = new List<KeyValuePair<string, string>> { new("Mediation__SiloPort", FreePort().ToString()) };
+        settings.AddRange(environment);
+        return StartAsync(new Launch("service", Api, settings, httpPort, null), rebuild, logFile, log);
+    }
 
+    /// <summary>A built program of the repository: the assembly of <see cref="Project"/> under bin/Release.</summary>
+    public sealed record Project(string Folder, string Assembly);
+
+    public static readonly Project Api = new("src/Api", "Mediation.Api");
+    public static readonly Project Silo = new("src/Silo", "Mediation.Silo");
+    public static readonly Project Relay = new("bench/Mediation.Relay", "Mediation.Relay");
+
+    /// <summary>
+    /// How to start one process: with <paramref name="HttpPort"/> it listens there (ASPNETCORE_URLS) and is ready when
+    /// /health answers; otherwise it is ready when <paramref name="ReadyPort"/> accepts a TCP connection (a silo's gateway).
+    /// </summary>
+    public sealed record Launch(string Role, Project Project, IReadOnlyList<KeyValuePair<string, string>> Environment, int? HttpPort, int? ReadyPort);
+
+    public static async Task<ServiceProcess> StartAsync(Launch launch, bool rebuild, string? logFile, TextWriter log)
+    {
+        var dll = await EnsureBuiltAsync(launch.Project, rebuild, log);
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"mediation-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataDirectory);
-        var httpPort = FreePort();
-        var siloPort = FreePort();
         var info = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
@@ -58,18 +69,18 @@ public sealed class ServiceProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
-        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        if (launch.HttpPort is { } httpPort) info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
-        info.Environment["Mediation__SiloPort"] = siloPort.ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in environment) info.Environment[key] = value;
+        foreach (var (key, value) in launch.Environment) info.Environment[key] = value;
 
         var file = logFile is null ? null : new StreamWriter(logFile, append: false) { AutoFlush = true };
         var service = new ServiceProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"),
-            new Uri($"http://127.0.0.1:{httpPort}"), dataDirectory, file);
+            new Uri($"http://127.0.0.1:{launch.HttpPort ?? launch.ReadyPort}"), dataDirectory, file) { Role = launch.Role };
         try
         {
-            await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+            if (launch.HttpPort is not null) await service.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
+            else await service.WaitUntilListeningAsync(launch.ReadyPort ?? throw new ArgumentException("a launch needs an HTTP or a ready port"), TimeSpan.FromSeconds(120));
         }
         catch
         {
@@ -77,6 +88,35 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw;
         }
         return service;
+    }
+
+    /// <summary>What the process is in its deployment: service, relay, api, silo.</summary>
+    public string Role { get; private init; } = "service";
+
+    private static readonly SemaphoreSlim BuildLock = new(1, 1);
+    private static readonly HashSet<string> BuiltThisRun = [];
+
+    /// <summary>Builds the project in Release if its assembly is missing, or once per invocation when <paramref name="rebuild"/>.</summary>
+    public static async Task<string> EnsureBuiltAsync(Project project, bool rebuild, TextWriter log)
+    {
+        var folder = Path.Combine(RepositoryRoot(), project.Folder);
+        var dll = Path.Combine(folder, "bin", "Release", "net10.0", project.Assembly + ".dll");
+        await BuildLock.WaitAsync();
+        try
+        {
+            if ((rebuild && !BuiltThisRun.Contains(folder)) || !File.Exists(dll))
+            {
+                log.WriteLine($"building: dotnet build -c Release {project.Folder}");
+                await BuildAsync(folder);
+                BuiltThisRun.Add(folder);
+                if (!File.Exists(dll)) throw new InvalidOperationException($"the build did not produce {dll}");
+            }
+        }
+        finally
+        {
+            BuildLock.Release();
+        }
+        return dll;
     }
 
     /// <summary>Walks up from the program's folder, then from the current one, to the folder holding Mediation.sln.</summary>
@@ -117,17 +157,42 @@ public sealed class ServiceProcess : IAsyncDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"the service exited with {_process.ExitCode}:\n{Tail()}");
+            if (_process.HasExited) throw new InvalidOperationException($"the {Role} exited with {_process.ExitCode}:\n{Tail()}");
             try
             {
                 if ((await client.GetAsync("/health")).IsSuccessStatusCode) return;
             }
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
-            if (deadline.Elapsed > limit) throw new TimeoutException($"the service was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
+            if (deadline.Elapsed > limit) throw new TimeoutException($"the {Role} was not healthy within {limit.TotalSeconds} s:\n{Tail()}");
             await Task.Delay(200);
         }
     }
+
+    private async Task WaitUntilListeningAsync(int port, TimeSpan limit)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the {Role} exited with {_process.ExitCode}:\n{Tail()}");
+            try
+            {
+                using var client = new TcpClient();
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await client.ConnectAsync(IPAddress.Loopback, port, attempt.Token);
+                return;
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException) { }
+            if (deadline.Elapsed > limit) throw new TimeoutException($"the {Role} did not listen on {port} within {limit.TotalSeconds} s:\n{Tail()}");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>CPU seconds (user + system) from /proc/PID/stat; null once the process is gone.</summary>
+    public double? ProcCpuSeconds => ProcStat.CpuSeconds(_process.Id);
+
+    /// <summary>Resident memory (VmRSS) in bytes; null once the process is gone.</summary>
+    public long? RssBytes => ProcStat.RssBytes(_process.Id);
 
     /// <summary>CPU time the service has used so far (user + system, all threads).</summary>
     public TimeSpan? CpuTime
