@@ -34,6 +34,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
     .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol();
+builder.Services.AddSingleton<IFeedProbe, NoFeedProbe>();
 builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddHostedService<FeedHeartbeat>();

@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using Mediation.Api.Realtime;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mediation.Api.Tests;
 
@@ -14,6 +17,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public string DataDirectory { get; }
     public int SiloPort { get; } = FreePort.Next();
     public Dictionary<string, string?> Settings { get; } = new();
+
+    /// <summary>Holds replays and loses stream events of this node's dispute feeds, for the disputes a test names.</summary>
+    public TestFeedProbe Feeds { get; } = new();
 
     /// <param name="dataDirectory">Another node's folder, to join its cluster and database; a new temporary one if null.</param>
     public ApiFactory(string? dataDirectory = null)
@@ -28,6 +34,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("MEDIATION_DATA_DIR", DataDirectory);
         builder.UseSetting("Mediation:SiloPort", SiloPort.ToString());
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        builder.ConfigureTestServices(services => services.AddSingleton<IFeedProbe>(Feeds));
     }
 
     public HttpClient As(string userId, string role)
