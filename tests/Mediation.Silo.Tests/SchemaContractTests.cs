@@ -199,7 +199,7 @@ internal static class SchemaTestSupport
                 throw new TimeoutException($"Timed out after {timeout} waiting for: {what}");
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100); // poll interval
         }
     }
 
