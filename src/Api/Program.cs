@@ -42,6 +42,7 @@ MediationHubProtocol.WrapHubProtocols(builder.Services);
 // SignalR logs every exception a hub method throws at Error, refusals included; MediationHubFilter logs faults itself.
 builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", level => level is LogLevel.Warning or LogLevel.Critical);
 builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IFeedProbe, NoFeedProbe>();
 builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddHostedService<FeedHeartbeat>();

@@ -3,8 +3,10 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Collections.Concurrent;
 using System.Data.Common;
+using Mediation.Api.Realtime;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -21,6 +23,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Everything the app logged, to assert on levels.</summary>
     public CapturedLogs Logs { get; } = new();
 
+    /// <summary>Holds replays and loses stream events of this node's dispute feeds, for the disputes a test names.</summary>
+    public TestFeedProbe Feeds { get; } = new();
+
     /// <param name="dataDirectory">Another node's folder, to join its cluster and database; a new temporary one if null.</param>
     public ApiFactory(string? dataDirectory = null)
     {
@@ -36,6 +41,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services => services.AddSingleton<IOutgoingGrainCallFilter, FaultInjection>());
+        builder.ConfigureTestServices(services => services.AddSingleton<IFeedProbe>(Feeds));
     }
 
     public HttpClient As(string userId, string role)

@@ -42,14 +42,33 @@ public sealed class MultiNodeTests : IAsyncLifetime
         var counter = await consumer.Hub.InvokeAsync<long>("MakeOffer", dispute.DisputeId, Remedy.PartialRefund, 150m);
         await merchant.Hub.InvokeAsync<long>("AcceptOffer", dispute.DisputeId, counter);
 
-        foreach (var party in new[] { consumer, merchant })
+        // Each party, whichever node it is on, receives exactly this timeline: every event once, in order, nothing else.
+        DisputeEventType[] expected =
+        [
+            DisputeEventType.Opened, DisputeEventType.Offer, DisputeEventType.StateChanged, DisputeEventType.Message,
+            DisputeEventType.Offer, DisputeEventType.OfferAccepted, DisputeEventType.StateChanged,
+        ];
+        PartyConnection[] parties = [consumer, merchant];
+        foreach (var party in parties)
         {
-            var events = await party.NextEventsAsync(7);
-            Assert.Equal(Enumerable.Range(1, 7).Select(i => (long)i), events.Select(e => e.Seq));
+            var events = await party.NextEventsAsync(expected.Length);
+            Assert.Equal(Enumerable.Range(1, expected.Length).Select(i => (long)i), events.Select(e => e.Seq));
+            Assert.Equal(expected, events.Select(e => e.Type));
             Assert.Equal(offer, events.Single(e => e.Type == DisputeEventType.Offer && e.Amount == 99m).Seq);
+            Assert.Equal("Make it 150?", events[3].Text);
+            Assert.Equal(counter, events[5].OfferSeq);
             Assert.Equal(DisputeState.Settled, events[^1].State);
         }
-        Assert.True(_nodeA.Services.GetRequiredService<DisputeFeeds>().FeedCount >= 1);
-        Assert.True(_nodeB.Services.GetRequiredService<DisputeFeeds>().FeedCount >= 1);
+        // A late copy from the other node would arrive before this sentinel: it is the next and only event each gets.
+        var sentinel = await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "Refund on its way.");
+        Assert.Equal(expected.Length + 1, sentinel);
+        foreach (var party in parties)
+        {
+            Assert.Equal(sentinel, Assert.Single(await party.NextEventsAsync(1)).Seq);
+            Assert.Empty(party.Pending());
+        }
+        // Each node follows the dispute through one feed, however many of its parties joined.
+        Assert.Equal(1, _nodeA.Services.GetRequiredService<DisputeFeeds>().FeedCount);
+        Assert.Equal(1, _nodeB.Services.GetRequiredService<DisputeFeeds>().FeedCount);
     }
 }

@@ -1,8 +1,7 @@
-using Mediation.Api.Realtime;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection; // the client's AddMessagePackProtocol
 
 namespace Mediation.Api.Tests;
 
@@ -94,17 +93,25 @@ public sealed class RealtimeTests(ApiFixture fixture)
         // A long history to replay.
         for (var i = 0; i < 150; i++)
             await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{id}/messages", new { text = $"history {i}" }));
-        var historyEnd = 152; // Opened, the first answer's state change, 150 messages
+        const int historyEnd = 152; // Opened, the first answer's state change, 150 messages
 
-        var sending = Task.Run(async () =>
-        {
-            for (var i = 0; i < 30; i++) await m.Hub.InvokeAsync<long>("SendMessage", id, $"during replay {i}");
-        });
-        await c.Hub.InvokeAsync("JoinDispute", id, 0L);
-        await sending;
+        // The consumer's replay stops once its history is sent, before it joins the live group, until 30 live
+        // events have been acknowledged: they are certain to fall inside the replay.
+        using var hold = fixture.Factory.Feeds.HoldNextReplay(id);
+        var joining = c.Hub.InvokeAsync("JoinDispute", id, 0L);
+        Assert.Equal(historyEnd, await hold.Reached.WaitAsync(TimeSpan.FromSeconds(30)));
+        for (var i = 0; i < 30; i++)
+            Assert.Equal(historyEnd + 1 + i, await m.Hub.InvokeAsync<long>("SendMessage", id, $"during replay {i}"));
+        Assert.False(joining.IsCompleted, "the join finished before the live events were sent; nothing overlapped");
+        hold.Release();
+        await joining.WaitAsync(TimeSpan.FromSeconds(30));
 
         var all = await c.NextEventsAsync(historyEnd + 30, seconds: 30);
         AssertSeqs(all, 1, historyEnd + 30);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => $"during replay {i}"), all[historyEnd..].Select(e => e.Text));
+        // Once: the next thing the consumer receives is the next live event, not a late copy.
+        var sentinel = await m.Hub.InvokeAsync<long>("SendMessage", id, "after the replay");
+        Assert.Equal(sentinel, Assert.Single(await c.NextEventsAsync(1)).Seq);
         Assert.Empty(c.Pending());
     }
 
@@ -250,12 +257,8 @@ public sealed class RealtimeTests(ApiFixture fixture)
 
 /// <summary>A stream event lost between the stream and this API node is still delivered, once.</summary>
 [Collection(ApiCollection.Name)]
-public sealed class LostStreamEventTests(ApiFixture fixture) : IDisposable
+public sealed class LostStreamEventTests(ApiFixture fixture)
 {
-    private DisputeFeeds Feeds => fixture.Factory.Services.GetRequiredService<DisputeFeeds>();
-
-    public void Dispose() => Feeds.DropFromStream = null;
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -270,7 +273,7 @@ public sealed class LostStreamEventTests(ApiFixture fixture) : IDisposable
         await merchant.Hub.InvokeAsync<long>("SendMessage", id, "hello"); // seq 2, state change 3
 
         // Seq 4 is lost on its way from the stream to this node.
-        Feeds.DropFromStream = e => e.DisputeId == id && e.Seq == 4;
+        var losing = fixture.Factory.Feeds.Lose(id, e => e.Seq == 4);
         Assert.Equal(4, await consumer.Hub.InvokeAsync<long>("SendMessage", id, "this one is lost on the stream"));
         if (!lastOfTheConversation) await merchant.Hub.InvokeAsync<long>("SendMessage", id, "and this one is not");
 
@@ -283,7 +286,7 @@ public sealed class LostStreamEventTests(ApiFixture fixture) : IDisposable
             Assert.Equal("this one is lost on the stream", events[3].Text);
         }
         // Once: the next thing either party receives is the next event, not a second copy.
-        Feeds.DropFromStream = null;
+        losing.Dispose();
         var sentinel = await merchant.Hub.InvokeAsync<long>("SendMessage", id, "sentinel");
         Assert.Equal(expected + 1, sentinel);
         foreach (var party in new[] { consumer, merchant })

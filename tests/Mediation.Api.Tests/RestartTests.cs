@@ -12,8 +12,9 @@ public sealed class RestartTests : IDisposable
 {
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("mediation-restart-").FullName;
 
-    // The merchant's first-response deadline is short so that the test sees it fire after the restart.
-    private static readonly Dictionary<string, string> ShortDeadline = new() { ["Mediation__Deadlines__FirstResponse"] = "00:00:20" };
+    // The merchant's first-response deadline is short so that the test sees it fire after the restart; its warning
+    // (halfway) leaves the restart 20 s, and the test checks the restart was done before the warning was due.
+    private static readonly Dictionary<string, string> ShortDeadline = new() { ["Mediation__Deadlines__FirstResponse"] = "00:00:40" };
 
     public void Dispose()
     {
@@ -43,6 +44,8 @@ public sealed class RestartTests : IDisposable
 
         await using var restarted = await MediationProcess.StartAsync(_dataDirectory, ShortDeadline);
         var consumer = restarted.As(s.ConsumerId, "consumer");
+        var warningAt = (await consumer.GetFromJsonAsync<DisputeView>($"/api/disputes/{disputeId}", Scenario.Json))!.Deadlines.MerchantWarningAt;
+        Assert.True(DateTimeOffset.UtcNow < warningAt, "the restart took past the warning's time; the test cannot tell a missed warning from a slow restart");
         var merchant = restarted.As(s.MerchantId, "merchant");
 
         var order = await consumer.GetFromJsonAsync<Order>($"/api/orders/{s.OrderId}", Scenario.Json);

@@ -10,10 +10,11 @@ namespace Mediation.Grains.Tests;
 /// <summary>
 /// A two-silo cluster on one temporary SQLite file, with the grains' and reminders' clocks on a fake time
 /// provider so deadlines are tested by moving the clock. Membership and messaging stay on real time.
+/// The cluster (and so the fake clock) is shared by the collection; each test takes its own <see cref="TestClock"/>.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 11, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 11, 9, 0, 0, TimeSpan.Zero));
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("mediation-grains-").FullName;
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IGrainFactory Grains => Cluster.Client;
@@ -26,17 +27,48 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMediation(options, configuration);
-            silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, Clock);
-            silo.Services.AddKeyedSingleton<TimeProvider>("Orleans.Reminders", Clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, _clock);
+            silo.Services.AddKeyedSingleton<TimeProvider>("Orleans.Reminders", _clock);
         });
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
+    /// <summary>A clock for one test, starting wherever earlier tests left the shared one.</summary>
+    public TestClock StartTestClock() => new(_clock);
+
+    /// <summary>The silo the grain is active on, or null when it is not active.</summary>
+    public SiloAddress? HostOf(IAddressable grain) =>
+        Cluster.TryGetGrainContext(grain.GetGrainId(), out var context) ? context.Address.SiloAddress : null;
+
     public async Task DisposeAsync()
     {
         await Cluster.DisposeAsync();
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>
+/// One test's view of the shared fake clock: its times are offsets from <see cref="Start"/>, so they never depend on
+/// how far earlier tests moved the clock, and it refuses to go back or to jump past a time the test asks for.
+/// </summary>
+public sealed class TestClock(FakeTimeProvider shared)
+{
+    public DateTimeOffset Start { get; } = shared.GetUtcNow();
+    public DateTimeOffset Now => shared.GetUtcNow();
+    public TimeSpan Elapsed => Now - Start;
+
+    /// <summary>Moves the clock to <see cref="Start"/> + <paramref name="sinceStart"/>.</summary>
+    public void AdvanceTo(TimeSpan sinceStart)
+    {
+        Assert.True(Elapsed <= sinceStart, $"the test's clock is already at +{Elapsed}, past +{sinceStart}");
+        shared.Advance(sinceStart - Elapsed);
+    }
+
+    /// <summary>Moves the clock on by <paramref name="step"/>, never past <see cref="Start"/> + <paramref name="notAfter"/>.</summary>
+    public void Step(TimeSpan step, TimeSpan notAfter)
+    {
+        if (Elapsed < notAfter) shared.Advance(step < notAfter - Elapsed ? step : notAfter - Elapsed);
     }
 }
 

@@ -1,15 +1,19 @@
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+
 namespace Mediation.Grains.Tests;
 
 [Collection(ClusterCollection.Name)]
 public sealed class DisputeGrainTests(ClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Grains;
+    private readonly TestClock _clock = fixture.StartTestClock(); // xunit makes an instance per test
 
     private async Task<(Order Order, Caller Consumer, Caller Merchant)> PaidOrderAsync(decimal total = 199m)
     {
         var id = Guid.NewGuid().ToString("N")[..12];
         var order = new Order($"o-{id}", $"c-{id}", $"m-{id}", "Lakeside Tea House", "Hangzhou",
-            [new OrderItem("Longjing tea", "250 g tin", 2, total / 2)], total, "CNY", fixture.Clock.GetUtcNow().AddDays(-2), "Alipay");
+            [new OrderItem("Longjing tea", "250 g tin", 2, total / 2)], total, "CNY", _clock.Start.AddDays(-2), "Alipay");
         var (_, created) = await Grains.GetGrain<IOrderGrain>(order.OrderId).SubmitAsync(order);
         Assert.True(created);
         return (order, new Caller(order.ConsumerId, Role.Consumer), new Caller(order.MerchantId, Role.Merchant));
@@ -19,27 +23,18 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Grains.GetGrain<IOrderGrain>(order.OrderId).OpenDisputeAsync(consumer,
             new OpenDisputeRequest(order.OrderId, DisputeCategory.Quality, Remedy.FullRefund, claimed, "The tea tins arrived crushed and damp."));
 
-    private async Task WaitForAsync(Func<Task<bool>> condition)
+    /// <summary>
+    /// Polls until <paramref name="condition"/> holds, moving the clock on in 5 s steps meanwhile (the reminder
+    /// service loads due reminders on its own fake clock's ticks), never past +<paramref name="notAfter"/>.
+    /// </summary>
+    private async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "the condition did not become true in time");
-            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
-            await Task.Delay(20);
-        }
-    }
-
-    private async Task WaitForStateAsync(IDisputeGrain dispute, Caller caller, DisputeState expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        DisputeState state;
-        while ((state = (await dispute.GetAsync(caller)).State) != expected)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"dispute still {state}, expected {expected}");
-            // Time keeps passing: the reminder service loads due reminders on its own (fake) clock ticks.
-            fixture.Clock.Advance(TimeSpan.FromSeconds(5));
-            await Task.Delay(20);
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen by +{_clock.Elapsed} (test clock)");
+            _clock.Step(TimeSpan.FromSeconds(5), notAfter);
+            await Task.Delay(20); // poll interval
         }
     }
 
@@ -101,21 +96,25 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
     {
         var (order, consumer, merchant) = await PaidOrderAsync();
         var opened = (await OpenAsync(order, consumer)).Dispute;
+        Assert.Equal(_clock.Start, opened.OpenedAt); // the test's clock, wherever earlier tests left the shared one
+        Assert.Equal(_clock.Start.AddHours(24), opened.Deadlines.MerchantRespondBy);
         var dispute = Grains.GetGrain<IDisputeGrain>(opened.DisputeId);
         await dispute.SendMessageAsync(consumer, "Hello? Anyone there?");
 
-        fixture.Clock.Advance(TimeSpan.FromHours(20));
+        _clock.AdvanceTo(TimeSpan.FromHours(20));
         // Four hours before the deadline the merchant is warned, on the timeline and in its console.
-        await WaitForAsync(async () => (await dispute.GetEventsAsync(consumer, 0, 100)).Any(e => e.Type == DisputeEventType.DeadlineWarning));
+        await WaitForAsync(async () => (await dispute.GetEventsAsync(consumer, 0, 100)).Any(e => e.Type == DisputeEventType.DeadlineWarning),
+            notAfter: TimeSpan.FromHours(21), "the deadline warning");
         var warned = await Grains.GetGrain<IMerchantGrain>(order.MerchantId).ListAsync(merchant);
         Assert.Equal("DeadlineWarning", Assert.Single(warned.Disputes).LastEventType);
         Assert.Equal(DisputeState.AwaitingMerchant, (await dispute.GetAsync(consumer)).State);
 
-        fixture.Clock.Advance(TimeSpan.FromHours(3));
+        _clock.AdvanceTo(TimeSpan.FromHours(23));
         Assert.Equal(DisputeState.AwaitingMerchant, (await dispute.GetAsync(consumer)).State);
 
-        fixture.Clock.Advance(TimeSpan.FromHours(1.5));
-        await WaitForStateAsync(dispute, consumer, DisputeState.Escalated);
+        _clock.AdvanceTo(TimeSpan.FromHours(24.5));
+        await WaitForAsync(async () => (await dispute.GetAsync(consumer)).State == DisputeState.Escalated,
+            notAfter: TimeSpan.FromHours(26), "the escalation");
 
         var last = (await dispute.GetEventsAsync(consumer, 0, 100))[^1];
         Assert.Equal("system", last.AuthorId);
@@ -163,10 +162,34 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         var dispute = Grains.GetGrain<IDisputeGrain>(opened.DisputeId);
         await dispute.SendMessageAsync(merchant, "Let me check.");
         for (var i = 0; i < 5; i++) await dispute.SendMessageAsync(consumer, $"message {i}");
+        var first = fixture.HostOf(dispute);
+        Assert.NotNull(first);
 
         await fixture.Cluster.DeactivateAsync(dispute);
+        Assert.Null(fixture.HostOf(dispute));
+        // Every placement director honours a hint in the request context: the next activation, from storage, is on
+        // the other silo.
+        var other = Assert.Single(fixture.Cluster.Silos, s => !s.SiloAddress.Equals(first)).SiloAddress;
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, other);
+        DisputeView reloaded;
+        try
+        {
+            reloaded = await dispute.GetAsync(consumer);
+        }
+        finally
+        {
+            RequestContext.Remove(IPlacementDirector.PlacementHintKey);
+        }
+        Assert.Equal(other, fixture.HostOf(dispute));
+        Assert.Equal(8, reloaded.LastSeq);
+        Assert.Equal(DisputeState.Negotiating, reloaded.State);
+        var timeline = await dispute.GetEventsAsync(consumer, 0, 100);
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), timeline.Select(e => e.Seq));
+        Assert.Equal(["Let me check.", .. Enumerable.Range(0, 5).Select(i => $"message {i}")],
+            timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Text));
+
         var next = await dispute.SendMessageAsync(merchant, "Back again.");
         Assert.Equal(9, next.Seq);
-        Assert.Equal(DisputeState.Negotiating, (await dispute.GetAsync(consumer)).State);
+        Assert.Equal(other, fixture.HostOf(dispute));
     }
 }

@@ -1,7 +1,5 @@
-using Mediation.Api.Realtime;
 using Mediation.Api.Tests;
 using Microsoft.AspNetCore.SignalR.Client;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Mediation.Production.Tests;
 
@@ -28,7 +26,6 @@ public sealed class LostStreamEventTests(PostgresServer server) : IAsyncLifetime
     [InlineData(true)]
     public async Task On_PostgreSql_an_event_dropped_between_stream_and_node_reaches_both_parties_once(bool nothingFollowsIt)
     {
-        var feeds = _node.Services.GetRequiredService<DisputeFeeds>();
         var s = await Scenario.PaidOrderAsync(_node.As);
         var disputeId = (await s.OpenDisputeAsync()).DisputeId;
         await using var consumer = await PartyConnection.ConnectAsync(_node.BaseAddress, s.ConsumerId, "consumer");
@@ -41,17 +38,12 @@ public sealed class LostStreamEventTests(PostgresServer server) : IAsyncLifetime
         await ExpectExactlyAsync(parties, 1, 3);
 
         const string lostText = "The two on top; this message is dropped by the stream";
-        feeds.DropFromStream = e => e.DisputeId == disputeId && e.Text == lostText;
-        try
+        using (_node.Feeds.Lose(disputeId, e => e.Text == lostText))
         {
             var lostSeq = await consumer.Hub.InvokeAsync<long>("SendMessage", disputeId, lostText);
             var lastSeq = nothingFollowsIt ? lostSeq : await merchant.Hub.InvokeAsync<long>("SendMessage", disputeId, "Noted.");
             var recovered = await ExpectExactlyAsync(parties, 4, lastSeq);
             Assert.All(recovered, events => Assert.Equal(lostText, events.Single(e => e.Seq == lostSeq).Text));
-        }
-        finally
-        {
-            feeds.DropFromStream = null;
         }
 
         // Exactly once: the next live event is the next thing each party gets, with nothing in between.

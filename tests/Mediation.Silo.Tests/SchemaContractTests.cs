@@ -9,6 +9,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Runtime;
@@ -111,11 +112,11 @@ public sealed class SchemaGuidStateGrain(
 
 public sealed class SchemaReminderGrain : Grain, ISchemaReminderGrain, IRemindable
 {
-    public static readonly ConcurrentDictionary<string, int> Ticks = new();
-    private static readonly ConcurrentDictionary<string, TaskCompletionSource> FirstTicks = new();
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<TickStatus>> Ticks = new();
 
-    public static Task FirstTick(string grainKey, string reminderName) =>
-        FirstTicks.GetOrAdd($"{grainKey}/{reminderName}", _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+    /// <summary>The ticks the grain's reminder received so far, in order.</summary>
+    public static IReadOnlyList<TickStatus> TicksOf(string grainKey, string reminderName) =>
+        Ticks.TryGetValue($"{grainKey}/{reminderName}", out var ticks) ? ticks.ToList() : [];
 
     public Task Register(string name, TimeSpan dueTime, TimeSpan period) =>
         this.RegisterOrUpdateReminder(name, dueTime, period);
@@ -133,9 +134,7 @@ public sealed class SchemaReminderGrain : Grain, ISchemaReminderGrain, IRemindab
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        var key = $"{this.GetPrimaryKeyString()}/{reminderName}";
-        Ticks.AddOrUpdate(key, 1, (_, n) => n + 1);
-        FirstTicks.GetOrAdd(key, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Ticks.GetOrAdd($"{this.GetPrimaryKeyString()}/{reminderName}", _ => new()).Enqueue(status);
         return Task.CompletedTask;
     }
 }
@@ -200,7 +199,7 @@ internal static class SchemaTestSupport
                 throw new TimeoutException($"Timed out after {timeout} waiting for: {what}");
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100); // poll interval
         }
     }
 
@@ -258,7 +257,8 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
         try { _dir.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private IHost BuildSilo(string connectionString)
+    /// <param name="reminderClock">The reminder service's clock: reminders tick when the test moves it.</param>
+    private IHost BuildSilo(string connectionString, TimeProvider reminderClock)
     {
         var siloPort = SchemaTestSupport.FreeTcpPort();
         var gatewayPort = SchemaTestSupport.FreeTcpPort();
@@ -267,6 +267,7 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
             {
                 silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: ServiceId, clusterId: "mediation-sqlite");
                 SchemaTestSupport.AddProvidersUnderTest(silo, SchemaTestSupport.SqliteInvariant, connectionString);
+                silo.Services.AddKeyedSingleton("Orleans.Reminders", reminderClock);
             })
             .ConfigureLogging(l => SchemaTestSupport.ConfigureTestLogging(l, output))
             .Build();
@@ -340,10 +341,13 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
         uint keptReminderHash;
 
         // ---- first silo ----
-        using (var host = BuildSilo(cs))
+        // Whole seconds: the reminder table keeps times to the millisecond.
+        var reminderClock = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        using (var host = BuildSilo(cs, reminderClock))
         {
             await host.StartAsync();
             var grains = host.Services.GetRequiredService<IGrainFactory>();
+            var table = host.Services.GetRequiredService<IReminderTable>();
 
             // Grain storage "x": write, re-read after deactivation, clear (row kept, payload NULL), write again.
             var alpha = grains.GetGrain<ISchemaStringStateGrain>("alpha");
@@ -370,29 +374,53 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
             Assert.Equal("2", await guidGrain.Set("kept"));
             Assert.Equal(1L, await Scalar<long>(cs, "SELECT COUNT(*) FROM OrleansStorage WHERE GrainIdExtensionString IS NULL AND typeof(PayloadBinary) = 'blob'"));
 
-            // Reminder: register, read, fire once, unregister.
+            // Reminder: its row reads back exactly, it ticks on the schedule the row holds, and not after unregistering.
             var fired = grains.GetGrain<ISchemaReminderGrain>("rem-fire");
-            var firstTick = SchemaReminderGrain.FirstTick("rem-fire", "once");
-            await fired.Register("once", TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+            var registeredAt = reminderClock.GetUtcNow().UtcDateTime;
+            var period = TimeSpan.FromMinutes(10);
+            await fired.Register("once", TimeSpan.FromMinutes(1), period);
             Assert.True(await fired.Exists("once"));
             Assert.Equal(1L, await Scalar<long>(cs,
                 "SELECT COUNT(*) FROM OrleansRemindersTable WHERE ServiceId = $s AND ReminderName = 'once' AND Period = 600000", ("$s", ServiceId)));
-            await firstTick.WaitAsync(TimeSpan.FromSeconds(30));
-            await Task.Delay(TimeSpan.FromSeconds(1));
-            Assert.Equal(1, SchemaReminderGrain.Ticks["rem-fire/once"]);
-            await fired.Register("once", TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10)); // upsert bumps Version
+            var once = await table.ReadRow(fired.GetGrainId(), "once");
+            Assert.NotNull(once);
+            Assert.Equal(registeredAt.AddMinutes(1), once.StartAt);
+            Assert.Equal(DateTimeKind.Utc, once.StartAt.Kind);
+            Assert.Equal(period, once.Period);
+            Assert.Empty(SchemaReminderGrain.TicksOf("rem-fire", "once"));
+
+            reminderClock.Advance(TimeSpan.FromMinutes(1)); // due
+            await SchemaTestSupport.WaitUntil(() => Task.FromResult(SchemaReminderGrain.TicksOf("rem-fire", "once").Count >= 1),
+                TimeSpan.FromSeconds(30), "the first tick, at the due time");
+            reminderClock.Advance(period);
+            await SchemaTestSupport.WaitUntil(() => Task.FromResult(SchemaReminderGrain.TicksOf("rem-fire", "once").Count >= 2),
+                TimeSpan.FromSeconds(30), "the second tick, one period later");
+            var ticks = SchemaReminderGrain.TicksOf("rem-fire", "once");
+            Assert.Equal(2, ticks.Count);
+            Assert.All(ticks, t => Assert.Equal((once.StartAt, period), (t.FirstTickTime, t.Period)));
+            Assert.Equal([once.StartAt, once.StartAt + period], ticks.Select(t => t.CurrentTickTime));
+
+            await fired.Register("once", TimeSpan.FromMinutes(5), period); // upsert bumps Version
             Assert.Equal(1L, await Scalar<long>(cs, "SELECT Version FROM OrleansRemindersTable WHERE ReminderName = 'once'"));
             await fired.Unregister("once");
             Assert.False(await fired.Exists("once"));
             Assert.Equal(0L, await Scalar<long>(cs, "SELECT COUNT(*) FROM OrleansRemindersTable WHERE ReminderName = 'once'"));
+            // A control reminder of the same grain, due a minute after "once" would have ticked again, does tick.
+            await fired.Register("control", TimeSpan.FromMinutes(6), period);
+            reminderClock.Advance(TimeSpan.FromMinutes(5)); // when the unregistered "once" would have ticked
+            reminderClock.Advance(TimeSpan.FromMinutes(1));
+            await SchemaTestSupport.WaitUntil(() => Task.FromResult(SchemaReminderGrain.TicksOf("rem-fire", "control").Count >= 1),
+                TimeSpan.FromSeconds(30), "the control reminder's tick");
+            Assert.Equal(2, SchemaReminderGrain.TicksOf("rem-fire", "once").Count);
+            await fired.Unregister("control");
 
             // Reminder that must survive the restart (due far in the future).
             var kept = grains.GetGrain<ISchemaReminderGrain>("rem-kept");
+            var keptAt = reminderClock.GetUtcNow().UtcDateTime;
             await kept.Register("kept", TimeSpan.FromHours(1), TimeSpan.FromHours(1));
             keptReminderHash = kept.GetGrainId().GetUniformHashCode();
 
             // Range reads straight against the provider: both query shapes, inside and outside the range.
-            var table = host.Services.GetRequiredService<IReminderTable>();
             var h = keptReminderHash;
             (uint Begin, uint End)[] ranges =
             [
@@ -415,7 +443,7 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
             Assert.NotNull(row);
             Assert.Equal(TimeSpan.FromHours(1), row.Period);
             Assert.Equal(DateTimeKind.Utc, row.StartAt.Kind);
-            Assert.InRange(row.StartAt, DateTime.UtcNow.AddMinutes(55), DateTime.UtcNow.AddMinutes(65)); // now + due time, UTC round-trip
+            Assert.Equal(keptAt.AddHours(1), row.StartAt); // now + due time, UTC round-trip
             Assert.Single((await table.ReadRows(kept.GetGrainId())).Reminders);
             Assert.False(await table.RemoveRow(kept.GetGrainId(), "kept", "12345")); // wrong etag -> 0 rows
 
@@ -426,7 +454,7 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
         await SchemaInstaller.ApplySqliteAsync(cs);
 
         // ---- restart on the same file ----
-        using (var host = BuildSilo(cs))
+        using (var host = BuildSilo(cs, reminderClock))
         {
             await host.StartAsync();
             var grains = host.Services.GetRequiredService<IGrainFactory>();

@@ -9,20 +9,18 @@ namespace Mediation.Api.Realtime;
 /// events, joins, heartbeats) is handled one at a time, so a joining client gets the history up to that point and
 /// then the live events — no gap, no duplicate — and a gap in the stream is backfilled from the log.
 /// </summary>
-public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, ILogger<DisputeFeeds> logger)
+public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, IFeedProbe probe, ILogger<DisputeFeeds> logger)
 {
     private IClusterClient Cluster { get; } = cluster;
     private IHubContext<NegotiationHub> Hub { get; } = hub;
     private ILogger Logger { get; } = logger;
+    private IFeedProbe Probe { get; } = probe;
 
     public const string EventMethod = "DisputeEvent";
     public const string SignalMethod = "DisputeSignal";
     public const string HeartbeatMethod = "DisputeHeartbeat";
 
     private readonly FeedRegistry<Feed> _feeds = new();
-
-    /// <summary>A test hook: returns true to drop a stream event before this node sees it.</summary>
-    public Func<DisputeEvent, bool>? DropFromStream { get; set; }
 
     public static string Group(string disputeId) => $"dispute:{disputeId}";
 
@@ -103,6 +101,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 foreach (var e in page.TakeWhile(e => e.Seq <= _delivered))
                     await client.SendAsync(EventMethod, WireFormat.ToWire(e));
                 from = page[^1].Seq;
+                await owner.Probe.HistoryPageSentAsync(disputeId, Math.Min(from, _delivered));
             }
         });
 
@@ -115,7 +114,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 await GroupClients.SendAsync(SignalMethod, WireFormat.ToWire(signal));
                 return;
             }
-            if (item.Event is not { } e || owner.DropFromStream?.Invoke(e) == true) return;
+            if (item.Event is not { } e || owner.Probe.ShouldDrop(e)) return;
 
             await UnderGateAsync(async () =>
             {
