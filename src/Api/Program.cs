@@ -13,8 +13,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 // The embedded default: one process hosting a silo (SQLite under MEDIATION_DATA_DIR) and the HTTP edge.
 // In production the edge may instead join separately run silos as an Orleans client (Mediation:ApiHosting=Client).
-if (MediationSiloOptions.From(builder.Configuration).ApiHosting == ApiHosting.Client) builder.AddMediationClient();
-else builder.AddMediationSilo();
+var hosting = MediationSiloOptions.From(builder.Configuration);
+if (hosting.ApiHosting == ApiHosting.Client) builder.AddMediationClient(hosting);
+else builder.AddMediationSilo(hosting);
 
 // Rejected grain calls (a silo stopping) are sent again, for REST and the hub alike.
 builder.Services.AddSingleton<IOutgoingGrainCallFilter, RetryRejectedCalls>();
@@ -45,6 +46,7 @@ builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<IFeedProbe, NoFeedProbe>();
 builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
+builder.Services.AddOptions<FeedOptions>().Bind(builder.Configuration.GetSection(FeedOptions.Section));
 builder.Services.AddHostedService<FeedHeartbeat>();
 builder.Services.AddHealthChecks();
 
@@ -67,7 +69,7 @@ app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",
-        string.Join(", ", app.Urls), MediationSiloOptions.From(app.Configuration).DataDirectory));
+        string.Join(", ", app.Urls), hosting.DataDirectory));
 
 app.Run();
 

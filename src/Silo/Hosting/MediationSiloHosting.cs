@@ -23,9 +23,9 @@ public static class MediationSiloHosting
     public const string PostgresInvariant = "Npgsql";
 
     /// <summary>Hosts a Mediation silo in this process, configured from the builder's configuration.</summary>
-    public static IHostApplicationBuilder AddMediationSilo(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddMediationSilo(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
-        var options = MediationSiloOptions.From(builder.Configuration);
+        options ??= MediationSiloOptions.From(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.AddMediationClustering(options);
@@ -98,11 +98,7 @@ public static class MediationSiloHosting
             streams.ConfigurePartitioning(options.StreamQueues);
             streams.ConfigurePullingAgent(agent => agent.Configure(o => o.GetQueueMsgsTimerPeriod = options.StreamPollPeriod));
         });
-        silo.Configure<ReminderOptions>(o =>
-        {
-            var minimum = configuration.GetValue<TimeSpan?>("Mediation:MinimumReminderPeriod");
-            if (minimum is { } m) o.MinimumReminderPeriod = m;
-        });
+        if (options.MinimumReminderPeriod is { } minimum) silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = minimum);
         return silo;
     }
 
@@ -110,9 +106,9 @@ public static class MediationSiloHosting
     /// An HTTP/SignalR edge that is not a silo: it joins the cluster as an Orleans client (production mode, where
     /// API nodes and silos scale separately). Streams must be configured as on the silos.
     /// </summary>
-    public static IHostApplicationBuilder AddMediationClient(this IHostApplicationBuilder builder)
+    public static IHostApplicationBuilder AddMediationClient(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
-        var options = MediationSiloOptions.From(builder.Configuration);
+        options ??= MediationSiloOptions.From(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
             client.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });

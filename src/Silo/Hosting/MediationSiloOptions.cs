@@ -49,6 +49,9 @@ public sealed record MediationSiloOptions
     /// <summary>Queues of the memory stream provider (each one polled by one agent every <see cref="StreamPollPeriod"/>).</summary>
     public int StreamQueues { get; init; } = 4;
 
+    /// <summary>Orleans' floor for reminder periods; tests lower it to see deadlines re-fire quickly.</summary>
+    public TimeSpan? MinimumReminderPeriod { get; init; }
+
     public string ClusterId { get; init; } = "mediation";
     public string ServiceId { get; init; } = "mediation";
 
@@ -72,6 +75,7 @@ public sealed record MediationSiloOptions
             AdvertisedAddress = section["AdvertisedAddress"],
             StreamPollPeriod = section.GetValue("StreamPollPeriod", defaults.StreamPollPeriod),
             StreamQueues = section.GetValue("StreamQueues", defaults.StreamQueues),
+            MinimumReminderPeriod = section.GetValue<TimeSpan?>("MinimumReminderPeriod"),
             ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
             ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
         };
