@@ -57,4 +57,17 @@ public sealed class OverloadTests : IAsyncLifetime
         Assert.Equal(2, await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "hello"));
         await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "are you there?" }));
     }
+
+    [Fact]
+    public void The_limiter_shared_with_the_hub_outlives_the_middleware_disposing_an_idle_partition()
+    {
+        // The rate-limiting middleware disposes a partition's limiter after it was idle ~10 s; once that disposed the
+        // node's one limiter, every hub call after an idle spell failed with a 500 (seen in the benchmark).
+        using var admission = new CallAdmission(Microsoft.Extensions.Options.Options.Create(new CallAdmissionOptions { MaxCallsInFlight = 2 }));
+        var view = new Shared(admission.Limiter);
+        Assert.Null(view.IdleDuration); // never idle: the middleware has no reason to drop it
+        view.Dispose();
+        using var lease = admission.Limiter.AttemptAcquire();
+        Assert.True(lease.IsAcquired);
+    }
 }

@@ -47,7 +47,7 @@ public static class CallAdmissionSetup
             // REST calls only: the hub's WebSocket would hold a permit for its whole life; its calls are admitted one by one.
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
                 http.Request.Path.StartsWithSegments("/api")
-                    ? RateLimitPartition.Get("calls", _ => admission.Limiter)
+                    ? RateLimitPartition.Get("calls", _ => new Shared(admission.Limiter))
                     : RateLimitPartition.GetNoLimiter("other"));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
@@ -75,4 +75,20 @@ public sealed class AdmissionHubFilter(CallAdmission admission) : IHubFilter
         if (!lease.IsAcquired) throw CallAdmission.Busy();
         return await next(invocationContext);
     }
+}
+
+/// <summary>
+/// The node's one limiter as seen by the rate-limiting middleware, which disposes a partition's limiter once it has
+/// been idle a while: this view is never idle and never disposes what it shares with the hub.
+/// </summary>
+internal sealed class Shared(RateLimiter inner) : RateLimiter
+{
+    public override TimeSpan? IdleDuration => null;
+
+    public override RateLimiterStatistics? GetStatistics() => inner.GetStatistics();
+
+    protected override RateLimitLease AttemptAcquireCore(int permitCount) => inner.AttemptAcquire(permitCount);
+
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+        inner.AcquireAsync(permitCount, cancellationToken);
 }
