@@ -19,14 +19,32 @@ namespace Mediation.Silo.Sqlite;
 /// </remarks>
 public sealed class SqliteWriter : IAsyncDisposable
 {
-    /// <summary>Reads run on pooled connections of their own on the thread pool; WAL lets them run beside the writer.</summary>
-    public Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken = default) =>
-        Task.Run(() =>
+    /// <summary>Readers at once: each holds a pooled connection (three file handles) and a thread-pool thread.</summary>
+    public const int MaxReaders = 8;
+    private readonly SemaphoreSlim _readers = new(MaxReaders, MaxReaders);
+
+    /// <summary>
+    /// Reads run on pooled connections of their own on the thread pool, beside the writer (WAL). At most
+    /// <see cref="MaxReaders"/> at once: a burst of activations would otherwise open a connection each, and the pool
+    /// keeps them — thousands of file handles, on a machine that allows a process 20,000.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken = default)
+    {
+        await _readers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            using var connection = new SqliteConnection(_connectionString);
-            connection.Open();
-            return read(connection);
-        }, cancellationToken);
+            return await Task.Run(() =>
+            {
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                return read(connection);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _readers.Release();
+        }
+    }
 
     public const int DefaultCapacity = 20_000;
     private const int MaxBatch = 1024;
