@@ -11,6 +11,12 @@ public sealed class DisputeDeadlineOptions
     /// <summary>How long before the first-response deadline the merchant is warned.</summary>
     public TimeSpan FirstResponseWarning { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>
+    /// A dispute tells its parties' consoles at most once per this window: the first change at once, the later ones
+    /// folded into one line (the latest state) when the window closes. The lists themselves are never behind.
+    /// </summary>
+    public TimeSpan ConsoleNewsWindow { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a typing indicator lasts unless renewed.</summary>
     public TimeSpan TypingIndicator { get; set; } = TimeSpan.FromSeconds(5);
 
