@@ -23,7 +23,8 @@ public sealed class MediationHubFilter(ILogger<MediationHubFilter> logger) : IHu
         }
         catch (Exception e) when (Problems.MediationProblems.Describe(e) is { } problem)
         {
-            if (problem.Status >= 500) logger.LogWarning(e, "Hub call {Method} failed: {Problem}", invocationContext.HubMethodName, problem);
+            if (Problems.MediationProblems.IsShed(e)) logger.LogDebug("Hub call {Method} shed: {Problem}", invocationContext.HubMethodName, problem);
+            else if (problem.Status >= 500) logger.LogWarning(e, "Hub call {Method} failed: {Problem}", invocationContext.HubMethodName, problem);
             else logger.LogDebug("Hub call {Method} refused: {Problem}", invocationContext.HubMethodName, problem);
             throw new HubException(problem.ToString());
         }
