@@ -199,9 +199,10 @@ public sealed class DisputeGrain(
         // Folded into a copy first, so the summary line committed with the events is the one they lead to.
         var after = State.Copy();
         foreach (var e in events) after.Apply(e, _clocks);
+        var line = DisputeProjection.Summary(after, Now);
         try
         {
-            await log.AppendAsync(events, DisputeProjection.Summary(after, Now));
+            await log.AppendAsync(events, line);
         }
         catch
         {
@@ -227,7 +228,7 @@ public sealed class DisputeGrain(
             }
         }
         await PublishAsync(events);
-        await TellConsolesAsync();
+        await TellConsolesAsync(line);
     }
 
     /// <summary>
@@ -274,14 +275,14 @@ public sealed class DisputeGrain(
     /// it are sent as one line, the latest state, when it closes. Two stream items per chat message were most of what
     /// a busy dispute cost (bench: saturation 3,000/s with a line per event, ≥ 5,000/s without).
     /// </summary>
-    private async Task TellConsolesAsync()
+    private async Task TellConsolesAsync(DisputeSummary? current = null)
     {
         if (_newsWindow is not null)
         {
             _newsPending = true;
             return;
         }
-        await News.PublishAsync(DisputeProjection.Summary(State, Now));
+        await News.PublishAsync(current ?? DisputeProjection.Summary(State, Now));
         _newsWindow = this.RegisterGrainTimer(CloseNewsWindowAsync, new GrainTimerCreationOptions(_clocks.ConsoleNewsWindow, Timeout.InfiniteTimeSpan));
     }
 
@@ -328,9 +329,10 @@ public sealed class DisputeGrain(
         if (role == Role.Merchant) State.MerchantReadSeq = seq;
         else State.ConsumerReadSeq = seq;
         // Stored with the summary line (one batched row), not by rewriting the record.
-        await log.SaveSummaryAsync(DisputeProjection.Summary(State, Now));
+        var line = DisputeProjection.Summary(State, Now);
+        await log.SaveSummaryAsync(line);
         await SignalAsync(new PartySignal(State.DisputeId, PartySignal.Read, caller.UserId, Roles.WireName(role), Now) { Seq = seq });
-        await TellConsolesAsync();
+        await TellConsolesAsync(line);
     }
 
     /// <summary>

@@ -104,30 +104,20 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
         return rows.ToDictionary(r => r.Id, r => r.Seq);
     }
 
-    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object[] parameters, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand(sql, connection);
-            foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var rows = new List<T>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(row(reader));
-            return rows;
-        }
-        catch (Exception e) when (!IsCallerCancellation(e, cancellationToken))
-        {
-            if (IsConnectionLevel(e)) _dataSource.Clear();
-            throw ReadFailed(e);
-        }
-    }
-
-    public async Task<IReadOnlyList<DisputeEvent>> ReadAsync(string disputeId, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<DisputeEvent>> ReadAsync(string disputeId, long afterSeq, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(disputeId);
-        if (limit <= 0) return [];
+        if (limit <= 0) return Task.FromResult<IReadOnlyList<DisputeEvent>>([]);
+        return QueryAsync(ReadSql, [disputeId, afterSeq, (long)limit],
+            r => JsonSerializer.Deserialize<DisputeEvent>(r.GetString(0), MediationJson.Options)!, cancellationToken);
+    }
 
+    /// <summary>
+    /// Every read: a server that cannot be reached fails at once; a pooled connection the server closed (a restart)
+    /// is dropped with the pool and the read tried once more on a new one.
+    /// </summary>
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object[] parameters, Func<NpgsqlDataReader, T> row, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
             NpgsqlConnection connection;
@@ -144,20 +134,16 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
             {
                 try
                 {
-                    await using var command = new NpgsqlCommand(ReadSql, connection);
-                    command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = disputeId });
-                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterSeq });
-                    command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
+                    await using var command = new NpgsqlCommand(sql, connection);
+                    foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
                     await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    var events = new List<DisputeEvent>();
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                        events.Add(JsonSerializer.Deserialize<DisputeEvent>(reader.GetString(0), MediationJson.Options)!);
-                    return events;
+                    var rows = new List<T>();
+                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(row(reader));
+                    return rows;
                 }
                 catch (Exception e) when (!IsCallerCancellation(e, cancellationToken) && IsConnectionLevel(e) && attempt == 1)
                 {
-                    // Typically a pooled connection the server closed (restart): drop the pool and read again once.
-                    _logger.LogWarning(e, "Reading the message history of {DisputeId} failed on a pooled connection; retrying on a new one", disputeId);
+                    _logger.LogWarning(e, "Reading the message history failed on a pooled connection; retrying on a new one");
                     _dataSource.Clear();
                 }
                 catch (Exception e) when (!IsCallerCancellation(e, cancellationToken))
