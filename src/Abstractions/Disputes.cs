@@ -25,6 +25,31 @@ public sealed record DisputeEvent(
     [Id(11)] public DisputeCategory? Category { get; init; }
     [Id(12)] public string? OrderId { get; init; }
     [Id(13)] public string? AuthorRole { get; init; }
+
+    // Mediation, ruling and enforcement: each event type fills the fields it uses.
+    /// <summary>On <c>MediatorAssigned</c>: who took the case.</summary>
+    [Id(14)] public string? MediatorId { get; init; }
+    /// <summary>On <c>EvidenceAdded</c>: the evidence record (id, kind, size, sha256, uploader).</summary>
+    [Id(15)] public EvidenceInfo? Evidence { get; init; }
+    /// <summary>On <c>EvidenceSealed</c>: the frozen list, with hashes.</summary>
+    [Id(16)] public IReadOnlyList<EvidenceInfo>? EvidenceList { get; init; }
+    /// <summary>On <c>EvidenceRequested</c>: the party asked (<c>consumer</c> or <c>merchant</c>).</summary>
+    [Id(17)] public string? RequestedOf { get; init; }
+    /// <summary>When what this event asks for is due (an evidence request, a return receipt, an instruction).</summary>
+    [Id(18)] public DateTimeOffset? DueBy { get; init; }
+    /// <summary>On <c>Ruled</c>.</summary>
+    [Id(19)] public Responsibility? Responsibility { get; init; }
+    /// <summary>On <c>Proposal</c> / <c>Ruled</c> / <c>InstructionIssued</c>: the goods go back before the money moves.</summary>
+    [Id(20)] public bool? ReturnFirst { get; init; }
+    /// <summary>On <c>Instruction*</c>, <c>Compensated</c>, <c>ClaimRecovered</c>.</summary>
+    [Id(21)] public string? InstructionId { get; init; }
+    /// <summary>On <c>ReturnShipped</c>.</summary>
+    [Id(22)] public string? Carrier { get; init; }
+    [Id(23)] public string? TrackingNumber { get; init; }
+    /// <summary>On <c>ReturnReceived</c>.</summary>
+    [Id(24)] public GoodsCondition? Condition { get; init; }
+    /// <summary>On <c>FeedbackGiven</c>: 1 to 5.</summary>
+    [Id(25)] public int? Rating { get; init; }
 }
 
 /// <summary>The deadlines a dispute is running against; null when not (or no longer) relevant.</summary>

@@ -34,6 +34,20 @@ public enum DisputeState
     Escalated,
     Withdrawn,
     Expired,
+    /// <summary>A mediator is assigned and works with both parties.</summary>
+    InMediation,
+    /// <summary>The mediator ruled; the remedy runs next.</summary>
+    Ruled,
+    /// <summary>The goods go back first: the consumer ships them.</summary>
+    AwaitingReturn,
+    /// <summary>The return is on its way; the merchant acknowledges its receipt.</summary>
+    ReturnShipped,
+    /// <summary>An instruction is with the payment platform.</summary>
+    Enforcing,
+    /// <summary>The remedy was carried out and confirmed.</summary>
+    Closed,
+    /// <summary>The merchant did not carry out the remedy; the compensation fund paid the consumer.</summary>
+    Compensated,
 }
 
 /// <summary>Who is calling, as the edge authenticated them.</summary>
@@ -56,6 +70,15 @@ public enum DisputeAction
     Withdraw,
     Escalate,
     ConfirmRemedy,
+    AddEvidence,
+    RequestEvidence,
+    Propose,
+    AcceptProposal,
+    RejectProposal,
+    Rule,
+    ShipReturn,
+    AcknowledgeReturn,
+    GiveFeedback,
 }
 
 public enum DisputeEventType
@@ -70,6 +93,62 @@ public enum DisputeEventType
     RemedyOverdue,
     /// <summary>A deadline is near (the merchant's first answer is due soon).</summary>
     DeadlineWarning,
+    MediatorAssigned,
+    EvidenceAdded,
+    EvidenceRequested,
+    EvidenceSealed,
+    /// <summary>The mediator's proposed settlement; each party accepts or rejects it.</summary>
+    Proposal,
+    ProposalAccepted,
+    ProposalRejected,
+    /// <summary>The mediation window ran out: the mediator rules next.</summary>
+    MediationWindowEnded,
+    Ruled,
+    /// <summary>A remedy turned into an instruction for the payment platform.</summary>
+    InstructionIssued,
+    InstructionDone,
+    InstructionFailed,
+    ReturnShipped,
+    ReturnReceived,
+    Compensated,
+    /// <summary>A compensated claim was recovered from the merchant.</summary>
+    ClaimRecovered,
+    FeedbackGiven,
+}
+
+/// <summary>Who the mediator holds responsible in a ruling.</summary>
+public enum Responsibility
+{
+    Merchant,
+    Logistics,
+    Consumer,
+    Shared,
+}
+
+/// <summary>What the merchant found in a returned parcel.</summary>
+public enum GoodsCondition
+{
+    AsExpected,
+    Damaged,
+    Empty,
+    Different,
+    MissingItems,
+}
+
+/// <summary>What a piece of evidence is, decided by its content (magic bytes), never by its name.</summary>
+public enum EvidenceKind
+{
+    Photo,
+    Video,
+    Pdf,
+    Text,
+}
+
+/// <summary>What the payment platform reports about an instruction.</summary>
+public enum InstructionOutcome
+{
+    Done,
+    Failed,
 }
 
 /// <summary>Which deadline a dispute is running against; on the wire, the name of its field in <c>deadlines</c>.</summary>
@@ -80,6 +159,14 @@ public enum DeadlineKind
     NegotiationEndsAt,
     ExpiresAt,
     RemedyDueBy,
+    /// <summary>Evidence can be added until then; then it is sealed.</summary>
+    EvidenceDueBy,
+    /// <summary>The mediator's window to bring the parties to an agreement; then a ruling.</summary>
+    MediationEndsAt,
+    /// <summary>The merchant acknowledges a returned parcel by then; silence counts as received as expected.</summary>
+    ReturnReceiptDueBy,
+    /// <summary>The instruction must be carried out by then, or the compensation fund pays.</summary>
+    InstructionDueBy,
 }
 
 /// <summary>Roles on the wire: one spelling everywhere, the lowercase name the identity header uses.</summary>
@@ -101,10 +188,23 @@ public static class Roles
 
 public static class DisputeStates
 {
+    /// <summary>The parties negotiate alone.</summary>
     public static bool IsOpen(this DisputeState state) =>
         state is DisputeState.AwaitingMerchant or DisputeState.Negotiating;
 
-    /// <summary>The dispute is over and stays over: a new dispute on the same order is refused.</summary>
+    /// <summary>A mediator is involved: waiting for one, or working the case.</summary>
+    public static bool InMediation(this DisputeState state) =>
+        state is DisputeState.Escalated or DisputeState.InMediation;
+
+    /// <summary>An outcome was reached and its remedy is being carried out.</summary>
+    public static bool IsEnforcing(this DisputeState state) =>
+        state is DisputeState.Settled or DisputeState.Ruled or DisputeState.AwaitingReturn or DisputeState.ReturnShipped or DisputeState.Enforcing;
+
+    /// <summary>Nothing more happens on the dispute (but feedback).</summary>
+    public static bool IsClosed(this DisputeState state) =>
+        state is DisputeState.Withdrawn or DisputeState.Expired or DisputeState.Closed or DisputeState.Compensated;
+
+    /// <summary>The dispute reached an outcome or was abandoned: a new dispute on the same order is refused.</summary>
     public static bool HasEnded(this DisputeState state) =>
-        state is DisputeState.Settled or DisputeState.Withdrawn or DisputeState.Expired;
+        state.IsEnforcing() || state.IsClosed();
 }

@@ -60,6 +60,56 @@ public interface IDisputeGrain : IGrainWithStringKey
     /// <summary>The timeline after <paramref name="afterSeq"/>, in order, at most <paramref name="limit"/> events.</summary>
     [Alias("GetEvents")]
     Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit);
+
+    /// <summary>Records stored evidence on the timeline (<c>EvidenceAdded</c>); refused once the evidence is sealed.</summary>
+    [Alias("AddEvidence")]
+    Task<DisputeEvent> AddEvidenceAsync(Caller caller, EvidenceInfo evidence);
+
+    /// <summary>One piece of evidence of this dispute, for a caller who may see it.</summary>
+    [Alias("GetEvidence")]
+    Task<EvidenceInfo> GetEvidenceAsync(Caller caller, string evidenceId);
+
+    /// <summary>The city's desk assigns the case to a mediator (<c>MediatorAssigned</c>). Idempotent for the same mediator.</summary>
+    [Alias("AssignMediator")]
+    Task<DisputeEvent> AssignMediatorAsync(string mediatorId);
+
+    /// <summary>The mediator asks one party (<paramref name="of"/>) for specific evidence by <paramref name="dueBy"/>.</summary>
+    [Alias("RequestEvidence")]
+    Task<DisputeEvent> RequestEvidenceAsync(Caller caller, Role of, string text, DateTimeOffset dueBy);
+
+    /// <summary>The mediator proposes a settlement; each party accepts or rejects it.</summary>
+    [Alias("Propose")]
+    Task<DisputeEvent> ProposeAsync(Caller caller, Remedy remedy, decimal amount, bool returnFirst, string text);
+
+    [Alias("AcceptProposal")]
+    Task<DisputeEvent> AcceptProposalAsync(Caller caller, long proposalSeq);
+
+    [Alias("RejectProposal")]
+    Task<DisputeEvent> RejectProposalAsync(Caller caller, long proposalSeq);
+
+    /// <summary>The mediator's ruling: final inside the platform.</summary>
+    [Alias("Rule")]
+    Task<DisputeEvent> RuleAsync(Caller caller, Ruling ruling);
+
+    /// <summary>The consumer records the return shipment.</summary>
+    [Alias("ShipReturn")]
+    Task<DisputeEvent> ShipReturnAsync(Caller caller, string carrier, string trackingNumber);
+
+    /// <summary>The merchant acknowledges the returned goods and their condition.</summary>
+    [Alias("AcknowledgeReturn")]
+    Task<DisputeEvent> AcknowledgeReturnAsync(Caller caller, GoodsCondition condition, string? text);
+
+    /// <summary>The instruction grain passes on what the payment platform reported.</summary>
+    [Alias("InstructionReported")]
+    Task InstructionReportedAsync(string instructionId, InstructionOutcome outcome, string? reason);
+
+    /// <summary>Once closed, each party rates the process once.</summary>
+    [Alias("GiveFeedback")]
+    Task<DisputeEvent> GiveFeedbackAsync(Caller caller, int rating, string? comment);
+
+    /// <summary>Everything about the case for the caller: order, timeline, evidence, offers, ruling, instructions.</summary>
+    [Alias("GetCase")]
+    Task<CaseFile> GetCaseAsync(Caller caller);
 }
 
 /// <summary>A party's index of its disputes and its running figures.</summary>

@@ -21,6 +21,9 @@ public sealed record Order(
     [property: Id(8)] DateTimeOffset PaidAt,
     [property: Id(9)] string PaymentChannel)
 {
+    /// <summary>A guaranteed trade: its funds are held in escrow while a dispute on it is open.</summary>
+    [Id(10)] public bool Guaranteed { get; init; }
+
     /// <summary>Value equality including the items (a record compares its list by reference), so an identical re-push is recognised.</summary>
     public bool SameAs(Order other) =>
         this with { Items = other.Items } == other && Items.SequenceEqual(other.Items);

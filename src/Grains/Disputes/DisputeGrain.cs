@@ -12,7 +12,7 @@ namespace Mediation.Grains.Disputes;
 /// log (durable), fold them into the record, write the record if the state moved, re-arm the deadline reminder,
 /// update the parties' indexes, and answer with the event.
 /// </summary>
-public sealed class DisputeGrain(
+public sealed partial class DisputeGrain(
     [PersistentState("dispute", MediationStorage.Name)] IPersistentState<DisputeRecord> record,
     IDisputeEventLog log,
     IOptions<DisputeDeadlineOptions> clockOptions,
