@@ -1,4 +1,3 @@
-using Mediation.Api.Tests;
 
 namespace Mediation.Production.Tests;
 

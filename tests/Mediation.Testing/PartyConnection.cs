@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Mediation.Api.Tests;
+namespace Mediation.Testing;
 
 /// <summary>A party's real SignalR client connection, recording everything the server pushes to it.</summary>
 public sealed class PartyConnection : IAsyncDisposable
