@@ -29,6 +29,12 @@ public sealed record MediationSiloOptions
     /// <summary>PostgreSQL connection string (<c>ConnectionStrings:Mediation</c>) in production mode.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// Connections per PostgreSQL pool of a process (a silo has two: the event log and the Orleans providers). Every
+    /// silo of a scaled-out cluster must fit the server's max_connections: silos × 2 × this, plus API nodes.
+    /// </summary>
+    public int PostgresMaxPoolSize { get; init; } = 20;
+
     public int SiloPort { get; init; } = 11111;
 
     /// <summary>0 opens no gateway: the embedded default co-hosts its only client.</summary>
@@ -68,6 +74,7 @@ public sealed record MediationSiloOptions
             Storage = section.GetValue("Storage", defaults.Storage),
             DataDirectory = configuration["MEDIATION_DATA_DIR"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.DataDirectory,
             PostgresConnectionString = configuration.GetConnectionString("Mediation"),
+            PostgresMaxPoolSize = section.GetValue("PostgresMaxPoolSize", defaults.PostgresMaxPoolSize),
             SiloPort = section.GetValue("SiloPort", defaults.SiloPort),
             GatewayPort = section.GetValue("GatewayPort", defaults.GatewayPort),
             PrimarySiloPort = section.GetValue<int?>("PrimarySiloPort"),
