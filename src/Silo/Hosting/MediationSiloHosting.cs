@@ -37,6 +37,15 @@ public static class MediationSiloHosting
     public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.MissedProbesLimit;
+            o.NumVotesForDeathDeclaration = options.VotesForDeath;
+            o.IAmAliveTablePublishTimeout = options.IAmAlivePeriod;
+            // A silo that is itself starved of CPU waits longer before it suspects others, instead of voting wrongly.
+            o.ExtendProbeTimeoutDuringDegradation = true;
+        });
         if (options.Storage == StorageKind.Sqlite)
         {
             IPEndPoint? primary = options.PrimarySiloPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
