@@ -352,7 +352,7 @@ public sealed partial class DisputeGrain
                 try
                 {
                     await run();
-                    State.EffectsDone = [.. State.EffectsDone, key];
+                    State.EffectsDone = State.EffectsDone.Append(key).ToList();
                     done = true;
                 }
                 catch (Exception ex)

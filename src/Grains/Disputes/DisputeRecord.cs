@@ -28,9 +28,10 @@ public sealed class DisputeRecord
     [Id(17)] public long ConsumerReadSeq { get; set; }
     [Id(18)] public DisputeEventType LastEventType { get; set; }
 
-    // Mediation and enforcement. Lists are replaced, never changed in place, so that Copy stays a true copy.
+    // Mediation and enforcement. Lists are replaced, never changed in place, so that Copy stays a true copy; they are
+    // plain lists (not collection expressions, whose compiler-made types the JSON grain storage cannot read back).
     [Id(19)] public string? MediatorId { get; set; }
-    [Id(20)] public IReadOnlyList<EvidenceInfo> Evidence { get; set; } = [];
+    [Id(20)] public IReadOnlyList<EvidenceInfo> Evidence { get; set; } = new List<EvidenceInfo>();
     [Id(21)] public bool EvidenceSealed { get; set; }
     [Id(22)] public OpenProposal? Proposal { get; set; }
     [Id(23)] public bool MediationWindowEnded { get; set; }
@@ -49,7 +50,7 @@ public sealed class DisputeRecord
     /// <summary>Not from the log: fetched from the merchant's profile when a return is due.</summary>
     [Id(36)] public string? ReturnAddress { get; set; }
     /// <summary>Not from the log: the side effects already carried out (idempotent calls to other grains), by key.</summary>
-    [Id(37)] public IReadOnlyList<string> EffectsDone { get; set; } = [];
+    [Id(37)] public IReadOnlyList<string> EffectsDone { get; set; } = new List<string>();
 
     public bool Exists => Order is not null;
 
@@ -127,7 +128,7 @@ public sealed class DisputeRecord
                 Deadlines = Deadlines with { EvidenceDueBy = e.At + clocks.EvidenceWindow, MediationEndsAt = e.At + clocks.MediationWindow };
                 break;
             case DisputeEventType.EvidenceAdded:
-                Evidence = [.. Evidence, e.Evidence!];
+                Evidence = Evidence.Append(e.Evidence!).ToList();
                 break;
             case DisputeEventType.EvidenceRequested:
                 if (e.DueBy > Deadlines.EvidenceDueBy) Deadlines = Deadlines with { EvidenceDueBy = e.DueBy };
