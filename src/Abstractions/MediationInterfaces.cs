@@ -15,7 +15,8 @@ public interface IInstructionGrain : IGrainWithStringKey
     [Alias("Report")]
     Task<InstructionStatus> ReportAsync(Caller caller, InstructionOutcome outcome, string? reason);
 
-    [Alias("Get")]
+    /// <summary>Interleaves: the dispute may read the instruction while it is being told of a report.</summary>
+    [Alias("Get"), AlwaysInterleave]
     Task<InstructionStatus> GetAsync(Caller caller);
 }
 

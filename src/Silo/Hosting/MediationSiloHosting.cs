@@ -1,9 +1,11 @@
 using System.Net;
 using Mediation.Grains;
 using Mediation.Grains.Disputes;
+using Mediation.Grains.Enforcement;
 using Mediation.Silo.EventLog;
 using Mediation.Silo.Schema;
 using Mediation.Silo.Sqlite;
+using Mediation.Silo.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -58,6 +60,10 @@ public static class MediationSiloHosting
     public static ISiloBuilder AddMediation(this ISiloBuilder silo, MediationSiloOptions options, IConfiguration configuration)
     {
         silo.Services.AddOptions<DisputeDeadlineOptions>().Bind(configuration.GetSection(DisputeDeadlineOptions.Section));
+        // Instructions go out to the payment platform as signed webhooks; the retry loop is the instruction grain's.
+        silo.Services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        silo.Services.AddHttpClient(HttpInstructionWebhook.ClientName);
+        silo.Services.AddSingleton<IInstructionWebhook, HttpInstructionWebhook>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
