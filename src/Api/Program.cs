@@ -65,6 +65,7 @@ app.MapHealthChecks("/health");
 app.MapOrdersApi();
 app.MapDisputesApi();
 app.MapPartiesApi();
+app.MapInstructionsApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>
