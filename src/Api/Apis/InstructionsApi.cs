@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Mediation.Api.Apis;
 
 /// <summary>The payment platform's report on an instruction: <c>Done</c>, or <c>Failed</c> with a reason.</summary>
-public sealed record InstructionResultBody(InstructionOutcome Outcome, string? Reason);
+public sealed record InstructionResultBody(InstructionOutcome Outcome, string? Reason = null);
 
 public static class InstructionsApi
 {
