@@ -91,13 +91,18 @@ public sealed class InstructionGrain(
             : throw MediationException.Forbidden($"{caller} may not read instruction {instruction.InstructionId}");
     }
 
+    /// <summary>The reminder's pass: a delivery attempt only once it is due, so it never runs ahead of the backoff.</summary>
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == OutboxReminder ? WorkAsync(CancellationToken.None) : Task.CompletedTask;
+        reminderName == OutboxReminder ? WorkAsync(onlyWhenDue: true, CancellationToken.None) : Task.CompletedTask;
 
-    /// <summary>One pass over what is outstanding: a due delivery attempt, then the dispute's notices.</summary>
-    private async Task WorkAsync(CancellationToken cancellationToken)
+    /// <summary>The timer's pass: it was set for the attempt, so it attempts.</summary>
+    private Task OnWorkTimerAsync(CancellationToken cancellationToken) => WorkAsync(onlyWhenDue: false, cancellationToken);
+
+    /// <summary>One pass over what is outstanding: a delivery attempt, then the dispute's notices.</summary>
+    private async Task WorkAsync(bool onlyWhenDue, CancellationToken cancellationToken)
     {
-        if (State.AwaitsDelivery && (State.NextAttemptAt is not { } due || due <= Now)) await AttemptDeliveryAsync(cancellationToken);
+        var due = !onlyWhenDue || State.NextAttemptAt is not { } next || next <= Now;
+        if (State.AwaitsDelivery && due) await AttemptDeliveryAsync(cancellationToken);
         await TellDisputeAsync();
     }
 
@@ -168,7 +173,7 @@ public sealed class InstructionGrain(
     private void ScheduleWork(TimeSpan due)
     {
         _workTimer?.Dispose();
-        _workTimer = this.RegisterGrainTimer(WorkAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+        _workTimer = this.RegisterGrainTimer(OnWorkTimerAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
     }
 
     private async Task ArmReminderAsync()
