@@ -106,19 +106,34 @@ public sealed class LedgerGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Guaranteed_order_whose_merchant_fails_is_paid_from_escrow_without_a_claim()
+    public async Task Guaranteed_order_whose_merchant_fails_is_paid_by_the_fund_the_escrow_released_and_the_claim_recovered()
     {
         var order = await PaidOrderAsync(guaranteed: true);
         var ledger = Grains.GetGrain<ILedgerGrain>(order.OrderId);
-        var instruction = InstructionFor(order, "d-gc1", 200m, Remedy.FullRefund);
+        var instruction = InstructionFor(order, "d-gc1", 80m);
         await ledger.HoldAsync(order, "d-gc1");
 
         await ledger.CompensateAsync(instruction);
-        await ledger.RecoverAsync(instruction); // nothing to recover: the held funds paid
+        await ledger.ReleaseAsync("d-gc1", "the dispute is compensated");
+        var compensated = await BalancedLedgerAsync(order);
+        AssertBalances(compensated, escrow: 0m, consumer: -120m, merchant: 120m, fund: -80m, claims: 80m);
+        Assert.Equal(80m, compensated.OpenClaims);
+
+        await ledger.RecoverAsync(instruction);
+        var view = await BalancedLedgerAsync(order);
+        AssertBalances(view, escrow: 0m, consumer: -120m, merchant: 120m, fund: 0m, claims: 0m);
+        Assert.Equal(["hold", "compensation", "claim", "release", "recovery"], view.Entries.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public async Task An_exchange_never_carried_out_is_compensated_at_the_orders_value()
+    {
+        var order = await PaidOrderAsync(guaranteed: false, total: 90m);
+        var ledger = Grains.GetGrain<ILedgerGrain>(order.OrderId);
+        await ledger.CompensateAsync(InstructionFor(order, "d-x9", 0m, Remedy.Exchange));
 
         var view = await BalancedLedgerAsync(order);
-        AssertBalances(view, escrow: 0m, consumer: 0m, merchant: 0m, fund: 0m, claims: 0m);
-        Assert.Equal(["hold", "refund"], view.Entries.Select(e => e.Kind));
+        AssertBalances(view, escrow: 0m, consumer: 90m, merchant: -90m, fund: -90m, claims: 90m);
     }
 
     [Fact]

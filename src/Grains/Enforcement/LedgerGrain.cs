@@ -59,21 +59,14 @@ public sealed class LedgerGrain(
         if (State.HasAnyFor(instruction.InstructionId)) return;
         UseCurrency(instruction.Currency);
         var id = instruction.InstructionId;
-        // Funds held for a guaranteed trade pay first; the compensation fund pays what they do not cover and the
-        // merchant owes the fund that much (the claim).
-        var fromEscrow = Math.Min(instruction.Amount, State.Balance(LedgerAccount.Escrow));
-        var fromFund = instruction.Amount - fromEscrow;
-        if (fromEscrow > 0)
-            Record($"refund:{id}", "refund", id, $"the merchant did not carry out {instruction.Remedy}: {fromEscrow} to the consumer from escrow",
-                (LedgerAccount.Escrow, -fromEscrow), (LedgerAccount.Consumer, fromEscrow));
-        if (fromFund > 0)
-        {
-            Record($"compensation:{id}", "compensation", id, $"the merchant did not carry out {instruction.Remedy}: the compensation fund pays {fromFund} to the consumer",
-                (LedgerAccount.CompensationFund, -fromFund), (LedgerAccount.Consumer, fromFund));
-            Record($"claim:{id}", "claim", id, $"the merchant owes the compensation fund {fromFund}",
-                (LedgerAccount.Merchant, -fromFund), (LedgerAccount.Claims, fromFund));
-        }
-        ReleaseEscrow($"release:{id}", id, "the rest of escrow released to the merchant");
+        // Goods never exchanged or repaired are compensated at the order's value, as the dispute records it.
+        var amount = instruction.Amount > 0 ? instruction.Amount : (await GrainFactory.GetGrain<IOrderGrain>(OrderId).GetAsync(LedgerReader)).Total;
+        // The fund pays the consumer and the merchant owes it as much (the claim). Escrow is the dispute's to
+        // release: the sale stands, and what the merchant owes is the claim.
+        Record($"compensation:{id}", "compensation", id, $"the merchant did not carry out {instruction.Remedy}: the compensation fund pays {amount} to the consumer",
+            (LedgerAccount.CompensationFund, -amount), (LedgerAccount.Consumer, amount));
+        Record($"claim:{id}", "claim", id, $"the merchant owes the compensation fund {amount}",
+            (LedgerAccount.Merchant, -amount), (LedgerAccount.Claims, amount));
         await record.WriteStateAsync();
     }
 
