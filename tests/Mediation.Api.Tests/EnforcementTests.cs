@@ -307,4 +307,83 @@ public sealed class EnforcementTests(EnforcementFixture fixture) : IClassFixture
         Assert.Equal(HttpStatusCode.Forbidden, (await regulator.GetAsync($"/api/orders/{order.OrderId}/ledger")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await ops.GetAsync("/api/orders/o-nowhere/ledger")).StatusCode);
     }
+
+    private async Task<Scenario> GuaranteedOrderAsync()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var s = new Scenario
+        {
+            OrderId = $"o-{id}", ConsumerId = $"c-{id}", MerchantId = $"m-{id}",
+            Ops = Factory.As("platform", "ops"), Consumer = Factory.As($"c-{id}", "consumer"), Merchant = Factory.As($"m-{id}", "merchant"),
+        };
+        var pushed = await s.Ops.PostAsJsonAsync("/api/orders", new
+        {
+            orderId = s.OrderId, consumerId = s.ConsumerId, merchantId = s.MerchantId, storeName = "Lakeside Tea House", city = "Hangzhou",
+            items = new[] { new { name = "Longjing tea", spec = "250 g tin", quantity = 2, price = 100m } },
+            total = 200m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay", guaranteed = true,
+        });
+        Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        return s;
+    }
+
+    private static async Task<string> SettleAsync(Scenario s, decimal amount)
+    {
+        var disputeId = (await s.OpenDisputeAsync(amount)).DisputeId;
+        var offer = await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{disputeId}/offers", new { remedy = "PartialRefund", amount }));
+        await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{disputeId}/offers/{offer.Seq}/accept", null));
+        return (await s.TimelineAsync(disputeId)).Single(e => e.Type == DisputeEventType.InstructionIssued).InstructionId!;
+    }
+
+    private static async Task<LedgerView> LedgerWhenAsync(Scenario s, Func<LedgerView, bool> condition, string what)
+    {
+        LedgerView? view = null;
+        await EventuallyAsync(async () => condition(view = (await s.Consumer.GetFromJsonAsync<LedgerView>($"/api/orders/{s.OrderId}/ledger", Scenario.Json))!), what);
+        Assert.True(view!.Balanced);
+        Assert.Equal(0m, view.Balances.Values.Sum());
+        return view;
+    }
+
+    [Fact]
+    public async Task A_settlement_is_delivered_reported_done_and_refunded_in_the_ledger()
+    {
+        var s = await Scenario.PaidOrderAsync(Factory.As);
+        var instructionId = await SettleAsync(s, 60m);
+        await EventuallyAsync(() => Task.FromResult(Receiver.Applied(instructionId) is not null), "delivery of the settlement's instruction");
+        Assert.Equal(60m, Receiver.Applied(instructionId)!.Amount);
+
+        var reported = await s.Ops.PostAsJsonAsync($"/api/instructions/{instructionId}/result", new { outcome = "Done" });
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+
+        var view = await LedgerWhenAsync(s, v => v.Entries.Count > 0, "the refund in the ledger");
+        Assert.Equal(["refund"], view.Entries.Select(e => e.Kind));
+        Assert.Equal(60m, view.Balances[LedgerAccount.Consumer]);
+        Assert.Equal(-60m, view.Balances[LedgerAccount.Merchant]);
+    }
+
+    [Fact]
+    public async Task A_failed_instruction_on_a_guaranteed_order_is_compensated_and_a_late_done_closes_the_claim()
+    {
+        var s = await GuaranteedOrderAsync();
+        var instructionId = await SettleAsync(s, 60m);
+        var held = await LedgerWhenAsync(s, v => v.Entries.Count > 0, "the hold");
+        Assert.Equal(200m, held.Balances[LedgerAccount.Escrow]);
+        await EventuallyAsync(() => Task.FromResult(Receiver.Applied(instructionId) is not null), "delivery of the settlement's instruction");
+
+        var failed = await s.Ops.PostAsJsonAsync($"/api/instructions/{instructionId}/result", new { outcome = "Failed", reason = "the merchant's account has no balance" });
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        var compensated = await LedgerWhenAsync(s, v => v.Entries.Any(e => e.Kind == "release") && v.OpenClaims > 0, "compensation, claim and release");
+        Assert.Equal(0m, compensated.Balances[LedgerAccount.Escrow]);
+        Assert.Equal(-140m, compensated.Balances[LedgerAccount.Consumer]);
+        Assert.Equal(-60m, compensated.Balances[LedgerAccount.CompensationFund]);
+        Assert.Equal(60m, compensated.OpenClaims);
+
+        var late = await s.Ops.PostAsJsonAsync($"/api/instructions/{instructionId}/result", new { outcome = "Done" });
+        Assert.Equal(HttpStatusCode.OK, late.StatusCode);
+        var recovered = await LedgerWhenAsync(s, v => v.Entries.Any(e => e.Kind == "recovery"), "the recovery");
+        Assert.Equal(0m, recovered.OpenClaims);
+        Assert.Equal(0m, recovered.Balances[LedgerAccount.CompensationFund]);
+        Assert.Equal(-140m, recovered.Balances[LedgerAccount.Consumer]);
+        Assert.Equal(140m, recovered.Balances[LedgerAccount.Merchant]);
+        Assert.Equal(["hold", "compensation", "claim", "release", "recovery"], recovered.Entries.Select(e => e.Kind));
+    }
 }
