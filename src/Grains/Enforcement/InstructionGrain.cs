@@ -155,6 +155,9 @@ public sealed class InstructionGrain(
             var notice = State.Unnotified[0];
             try
             {
+                // The dispute may call back while it takes the report (issuing the instruction again is one of its
+                // retried effects): let that call chain in rather than deadlock on this turn.
+                using var reentrant = RequestContext.AllowCallChainReentrancy();
                 await GrainFactory.GetGrain<IDisputeGrain>(instruction.DisputeId)
                     .InstructionReportedAsync(instruction.InstructionId, notice.Outcome, notice.Reason);
             }
