@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Mediation;
 
 /// <summary>
@@ -15,7 +17,8 @@ public interface IInstructionGrain : IGrainWithStringKey
     [Alias("Report")]
     Task<InstructionStatus> ReportAsync(Caller caller, InstructionOutcome outcome, string? reason);
 
-    [Alias("Get")]
+    /// <summary>Interleaves: the dispute may read the instruction while it is being told of a report.</summary>
+    [Alias("Get"), AlwaysInterleave]
     Task<InstructionStatus> GetAsync(Caller caller);
 }
 

@@ -68,8 +68,11 @@ public sealed class ExactEnumConverterFactory : JsonConverterFactory
             _ => value.ToString(),
         };
 
+        // A dictionary key (the ledger's balances per account) is a property name, not a string token.
         public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            Read(ref reader, typeToConvert, options);
+            ExactNames.TryParse<T>(reader.GetString(), out var parsed)
+                ? parsed
+                : throw new JsonFieldException($"must be one of {ExactNames.List<T>()}");
 
         public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
             writer.WritePropertyName(Name(value));

@@ -68,6 +68,7 @@ app.MapOrdersApi();
 app.MapDisputesApi();
 app.MapPartiesApi();
 app.MapMediationApi();
+app.MapInstructionsApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -1,9 +1,11 @@
 using System.Net;
 using Mediation.Grains;
 using Mediation.Grains.Disputes;
+using Mediation.Grains.Enforcement;
 using Mediation.Silo.EventLog;
 using Mediation.Silo.Schema;
 using Mediation.Silo.Sqlite;
+using Mediation.Silo.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,6 +83,10 @@ public static class MediationSiloHosting
         silo.Services.AddCityOptions(configuration);
         silo.Services.AddOptions<Mediation.Grains.Mediators.MediationDeskOptions>().Bind(configuration.GetSection(Mediation.Grains.Mediators.MediationDeskOptions.Section));
         silo.Services.AddOptions<Mediation.Grains.Merchants.StandingOptions>().Bind(configuration.GetSection(Mediation.Grains.Merchants.StandingOptions.Section));
+        // Instructions go out to the payment platform as signed webhooks; the retry loop is the instruction grain's.
+        silo.Services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
+        silo.Services.AddHttpClient(HttpInstructionWebhook.ClientName);
+        silo.Services.AddSingleton<IInstructionWebhook, HttpInstructionWebhook>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),

@@ -1,0 +1,199 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+
+namespace Mediation.Grains.Enforcement;
+
+/// <summary>
+/// One instruction: a durable outbox entry delivered to the payment platform by a signed webhook until a 2xx, then
+/// the platform's report, passed on to the dispute until it acknowledges. A grain timer drives the fast retries
+/// (exponential backoff with jitter) while the activation lives; a reminder brings the work back after a restart
+/// or the loss of a silo.
+/// </summary>
+public sealed class InstructionGrain(
+    [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
+    IInstructionWebhook webhook,
+    IOptions<WebhookOptions> webhookOptions,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
+{
+    private const string OutboxReminder = "outbox";
+
+    private readonly WebhookOptions _options = webhookOptions.Value;
+    private IGrainTimer? _workTimer;
+    private bool _reminderArmed;
+
+    private InstructionRecord State => record.State;
+    private DateTimeOffset Now => clock.GetUtcNow();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // Woken by the reminder, a call or a restart: pick up what was left at once (or when the next attempt is due).
+        if (State.HasWork) ScheduleWork(State.NextAttemptAt is { } next && next > Now ? next - Now : TimeSpan.Zero);
+        return Task.CompletedTask;
+    }
+
+    public async Task IssueAsync(Instruction instruction)
+    {
+        if (instruction.InstructionId != this.GetPrimaryKeyString())
+            throw MediationException.Invalid($"instruction {instruction.InstructionId} was sent to instruction {this.GetPrimaryKeyString()}");
+        if (instruction.Amount < 0) throw MediationException.Invalid($"instruction {instruction.InstructionId} has a negative amount");
+        if (State.Instruction is { } stored)
+        {
+            if (stored == instruction) return;
+            throw MediationException.Conflict($"instruction {instruction.InstructionId} was already issued with different details");
+        }
+        State.Instruction = instruction;
+        State.NextAttemptAt = Now;
+        await record.WriteStateAsync();
+        await ArmReminderAsync();
+        ScheduleWork(TimeSpan.Zero);
+    }
+
+    public async Task<InstructionStatus> ReportAsync(Caller caller, InstructionOutcome outcome, string? reason)
+    {
+        if (caller.Role != Role.Ops) throw MediationException.Forbidden($"{caller} may not report on instructions; the payment platform (ops) does");
+        var instruction = RequireInstruction();
+        reason = outcome == InstructionOutcome.Failed || !string.IsNullOrWhiteSpace(reason)
+            ? Validation.RequireText(reason, Validation.MaxMessageLength, "reason")
+            : null;
+        if (State.Outcome == outcome) return State.Status();
+        if (State.Outcome == InstructionOutcome.Done)
+            throw MediationException.Conflict($"instruction {instruction.InstructionId} was reported done; it cannot be reported {outcome.ToString().ToLowerInvariant()} now");
+
+        // none -> Done, none -> Failed, Failed -> Done (carried out late: the compensated claim is recovered).
+        State.Outcome = outcome;
+        State.Reason = reason;
+        State.ReportedAt = Now;
+        // A report means the platform has the instruction: the outbox stops.
+        State.Delivered = true;
+        State.NextAttemptAt = null;
+        State.Unnotified.Add(new InstructionNotice(outcome, reason));
+        await record.WriteStateAsync();
+        await ArmReminderAsync();
+        await TellDisputeAsync();
+        return State.Status();
+    }
+
+    public Task<InstructionStatus> GetAsync(Caller caller)
+    {
+        var instruction = RequireInstruction();
+        var mayRead = caller.Role switch
+        {
+            Role.Ops or Role.Mediator => true,
+            Role.Consumer => caller.UserId == instruction.ConsumerId,
+            Role.Merchant => caller.UserId == instruction.MerchantId,
+            _ => false,
+        };
+        return mayRead
+            ? Task.FromResult(State.Status())
+            : throw MediationException.Forbidden($"{caller} may not read instruction {instruction.InstructionId}");
+    }
+
+    /// <summary>The reminder's pass: a delivery attempt only once it is due, so it never runs ahead of the backoff.</summary>
+    public Task ReceiveReminder(string reminderName, TickStatus status) =>
+        reminderName == OutboxReminder ? WorkAsync(onlyWhenDue: true, CancellationToken.None) : Task.CompletedTask;
+
+    /// <summary>The timer's pass: it was set for the attempt, so it attempts.</summary>
+    private Task OnWorkTimerAsync(CancellationToken cancellationToken) => WorkAsync(onlyWhenDue: false, cancellationToken);
+
+    /// <summary>One pass over what is outstanding: a delivery attempt, then the dispute's notices.</summary>
+    private async Task WorkAsync(bool onlyWhenDue, CancellationToken cancellationToken)
+    {
+        var due = !onlyWhenDue || State.NextAttemptAt is not { } next || next <= Now;
+        if (State.AwaitsDelivery && due) await AttemptDeliveryAsync(cancellationToken);
+        await TellDisputeAsync();
+    }
+
+    private async Task AttemptDeliveryAsync(CancellationToken cancellationToken)
+    {
+        var instruction = State.Instruction!;
+        var result = await webhook.DeliverAsync(instruction, Now, cancellationToken);
+        // A report may have come in while the call was out.
+        if (!State.AwaitsDelivery) return;
+        switch (result)
+        {
+            case WebhookDelivery.Delivered:
+                State.DeliveryAttempts++;
+                State.Delivered = true;
+                State.NextAttemptAt = null;
+                await record.WriteStateAsync(cancellationToken);
+                logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
+                await DisarmReminderIfIdleAsync();
+                break;
+            case WebhookDelivery.Failed:
+                State.DeliveryAttempts++;
+                var delay = RetryDelay(State.DeliveryAttempts);
+                State.NextAttemptAt = Now + delay;
+                await record.WriteStateAsync(cancellationToken);
+                var level = State.DeliveryAttempts >= 4 && (State.DeliveryAttempts & (State.DeliveryAttempts - 1)) == 0 ? LogLevel.Warning : LogLevel.Information;
+                logger.Log(level, "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}",
+                    instruction.InstructionId, State.DeliveryAttempts, delay);
+                ScheduleWork(delay);
+                break;
+            case WebhookDelivery.NotConfigured:
+                // Stays in the outbox; the reminder looks again every period.
+                break;
+        }
+    }
+
+    /// <summary>Exponential from the base delay, capped, with half of it random so that many retries do not march in step.</summary>
+    private TimeSpan RetryDelay(int attempts)
+    {
+        var exponential = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempts - 1, 30));
+        var capped = exponential < _options.RetryMaxDelay ? exponential : _options.RetryMaxDelay;
+        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
+    }
+
+    /// <summary>Passes each report on to the dispute, oldest first, until it acknowledges; on failure the reminder tries again.</summary>
+    private async Task TellDisputeAsync()
+    {
+        var instruction = State.Instruction!;
+        while (State.Unnotified.Count > 0)
+        {
+            var notice = State.Unnotified[0];
+            try
+            {
+                // The dispute may call back while it takes the report (issuing the instruction again is one of its
+                // retried effects): let that call chain in rather than deadlock on this turn.
+                using var reentrant = RequestContext.AllowCallChainReentrancy();
+                await GrainFactory.GetGrain<IDisputeGrain>(instruction.DisputeId)
+                    .InstructionReportedAsync(instruction.InstructionId, notice.Outcome, notice.Reason);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Dispute {DisputeId} has not taken the report {Outcome} of instruction {InstructionId} yet; retried every {Period}",
+                    instruction.DisputeId, notice.Outcome, instruction.InstructionId, _options.ReminderPeriod);
+                return;
+            }
+            State.Unnotified.RemoveAt(0);
+            await record.WriteStateAsync();
+        }
+        await DisarmReminderIfIdleAsync();
+    }
+
+    private void ScheduleWork(TimeSpan due)
+    {
+        _workTimer?.Dispose();
+        _workTimer = this.RegisterGrainTimer(OnWorkTimerAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
+    }
+
+    private async Task ArmReminderAsync()
+    {
+        if (_reminderArmed) return;
+        await this.RegisterOrUpdateReminder(OutboxReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+        _reminderArmed = true;
+    }
+
+    private async Task DisarmReminderIfIdleAsync()
+    {
+        if (State.HasWork) return;
+        var existing = await this.GetReminder(OutboxReminder);
+        if (existing is not null) await this.UnregisterReminder(existing);
+        _reminderArmed = false;
+    }
+
+    private Instruction RequireInstruction() =>
+        State.Instruction ?? throw MediationException.NotFound($"instruction {this.GetPrimaryKeyString()} does not exist");
+}
