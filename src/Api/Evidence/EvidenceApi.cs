@@ -39,13 +39,15 @@ public static class EvidenceApi
         if (!Validation.IsId(disputeId)) return ApiProblems.NoSuch("dispute", disputeId);
         var caller = http.User.ToCaller();
         var dispute = grains.GetGrain<IDisputeGrain>(disputeId);
+        // Raised first: a refusal answered before the body is read is then still delivered, Kestrel draining the
+        // rest, to a client that sends the whole body before it reads (one sending Expect: 100-continue sends none).
+        AllowBody(http, options.Value.LargestFile);
 
         // Asked before the body is read, so that a stranger or a sealed dispute costs no upload. The grain decides again.
         var view = await dispute.GetAsync(caller);
         if (!view.AllowedActions.Contains(DisputeAction.AddEvidence))
             throw MediationException.Conflict($"evidence cannot be added to this dispute now (it is {view.State}; the evidence may be sealed)");
 
-        AllowBody(http, options.Value.LargestFile);
         await using var upload = await EvidenceUpload.ReadAsync(http.Request, options.Value, http.RequestAborted);
         var info = new EvidenceInfo(NewEvidenceId(), upload.Type.Kind, upload.Type.ContentType, upload.Size, upload.Sha256,
             caller.UserId, caller.Role.WireName(), HasThumbnail: upload.Photo is not null);
