@@ -25,6 +25,10 @@ public static class EvidencePhotos
         .Select(p => (ExifTag)p.GetValue(null)!)
         .ToList();
 
+    /// <summary>Only the accepted formats' decoders: no other image parser ever sees an upload.</summary>
+    private static readonly Configuration Decoders =
+        new(new JpegConfigurationModule(), new PngConfigurationModule(), new WebpConfigurationModule());
+
     public static PhotoCopies Process(Stream photo, SniffedType type, EvidenceOptions options)
     {
         var info = Identify(photo, type);
@@ -81,7 +85,7 @@ public static class EvidencePhotos
     {
         try
         {
-            return Image.Identify(photo) ?? throw Unreadable(type);
+            return Image.Identify(Decoders, photo) ?? throw Unreadable(type);
         }
         catch (Exception e) when (e is ImageFormatException or UnknownImageFormatException or InvalidImageContentException)
         {
@@ -93,7 +97,7 @@ public static class EvidencePhotos
     {
         try
         {
-            var image = Image.Load(photo, out var format);
+            var image = Image.Load(Decoders, photo, out var format);
             if (!format.MimeTypes.Contains(type.ContentType, StringComparer.OrdinalIgnoreCase))
             {
                 image.Dispose();
