@@ -64,7 +64,41 @@ public sealed record DisputeDeadlines(
 
     /// <summary>When the merchant is warned that its first answer is due soon.</summary>
     [Id(4)] public DateTimeOffset? MerchantWarningAt { get; init; }
+    /// <summary>Evidence can be added until then; then it is sealed.</summary>
+    [Id(5)] public DateTimeOffset? EvidenceDueBy { get; init; }
+    /// <summary>The mediator's window to bring the parties to an agreement; then the mediator rules.</summary>
+    [Id(6)] public DateTimeOffset? MediationEndsAt { get; init; }
+    /// <summary>The merchant acknowledges a returned parcel by then; silence counts as received as expected.</summary>
+    [Id(7)] public DateTimeOffset? ReturnReceiptDueBy { get; init; }
+    /// <summary>The instruction must be carried out by then, or the compensation fund pays.</summary>
+    [Id(8)] public DateTimeOffset? InstructionDueBy { get; init; }
 }
+
+/// <summary>The mediator's open proposal and who has accepted it so far.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.OpenProposal")]
+public sealed record OpenProposal(
+    [property: Id(0)] long Seq,
+    [property: Id(1)] string MediatorId,
+    [property: Id(2)] Remedy Remedy,
+    [property: Id(3)] decimal Amount,
+    [property: Id(4)] bool ReturnFirst,
+    [property: Id(5)] bool ConsumerAccepted,
+    [property: Id(6)] bool MerchantAccepted)
+{
+    public bool AcceptedBy(Role role) => role == Role.Consumer ? ConsumerAccepted : MerchantAccepted;
+}
+
+/// <summary>What the dispute came to (a settlement, an accepted proposal, a ruling) and how it is being carried out.</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DisputeOutcome")]
+public sealed record DisputeOutcome(
+    /// <summary><c>settlement</c>, <c>proposal</c> or <c>ruling</c>.</summary>
+    [property: Id(0)] string Source,
+    [property: Id(1)] Remedy Remedy,
+    [property: Id(2)] decimal Amount,
+    [property: Id(3)] bool ReturnFirst,
+    /// <summary>The instruction carrying it out, once issued.</summary>
+    [property: Id(4)] string? InstructionId,
+    [property: Id(5)] InstructionOutcome? InstructionOutcome);
 
 [GenerateSerializer, Immutable, Alias("Mediation.OpenOffer")]
 public sealed record OpenOffer(
@@ -93,7 +127,20 @@ public sealed record DisputeView(
     [property: Id(13)] long LastSeq,
     [property: Id(14)] IReadOnlyList<DisputeAction> AllowedActions,
     [property: Id(15)] bool RemedyConfirmed,
-    [property: Id(16)] bool RemedyOverdue);
+    [property: Id(16)] bool RemedyOverdue)
+{
+    /// <summary>The assigned mediator, once there is one.</summary>
+    [Id(17)] public string? MediatorId { get; init; }
+    [Id(18)] public OpenProposal? OpenProposal { get; init; }
+    [Id(19)] public bool EvidenceSealed { get; init; }
+    [Id(20)] public DisputeOutcome? Outcome { get; init; }
+    /// <summary>Where the goods go back: shown to the parties only once a return is due.</summary>
+    [Id(21)] public string? ReturnAddress { get; init; }
+    [Id(22)] public string? ReturnCarrier { get; init; }
+    [Id(23)] public string? ReturnTrackingNumber { get; init; }
+    /// <summary>Who the ruling held responsible, once ruled.</summary>
+    [Id(24)] public Responsibility? Responsibility { get; init; }
+}
 
 /// <summary>A line in a merchant's or consumer's list of disputes.</summary>
 [GenerateSerializer, Immutable, Alias("Mediation.DisputeSummary")]
@@ -120,6 +167,20 @@ public sealed record DisputeSummary(
     [Id(15)] public long Unread { get; init; }
     /// <summary>The type of the latest event, for a console's one-line news.</summary>
     [Id(16)] public string? LastEventType { get; init; }
+    [Id(17)] public string? City { get; init; }
+    [Id(18)] public string? MediatorId { get; init; }
+    /// <summary>A ruling held the merchant responsible (alone or shared).</summary>
+    [Id(19)] public bool RuledAgainstMerchant { get; init; }
+    /// <summary>The compensation fund paid for the merchant and has not been repaid.</summary>
+    [Id(20)] public bool ClaimOpen { get; init; }
+    [Id(21)] public decimal CompensationPaid { get; init; }
+    [Id(22)] public decimal CompensationRecovered { get; init; }
+    [Id(23)] public int? ConsumerRating { get; init; }
+    [Id(24)] public int? MerchantRating { get; init; }
+    /// <summary>The dispute was settled by the parties themselves (before any mediator).</summary>
+    [Id(25)] public bool SettledByParties { get; init; }
+    [Id(26)] public DateTimeOffset? EscalatedAt { get; init; }
+    [Id(27)] public decimal? RefundAmount { get; init; }
 }
 
 /// <summary>Running figures a merchant or consumer grain keeps over its disputes.</summary>

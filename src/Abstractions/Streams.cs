@@ -10,6 +10,8 @@ public static class MediationStreams
     public const string Merchants = "merchant";
     /// <summary>One stream per consumer, keyed by consumer id: <see cref="DisputeSummaryEvent"/>.</summary>
     public const string Consumers = "consumer";
+    /// <summary>One stream per city's mediation desk, keyed by city: <see cref="DeskNews"/>.</summary>
+    public const string Desks = "desk";
 }
 
 /// <summary>What travels on a dispute's stream: a durable timeline event, or a transient signal.</summary>
@@ -51,3 +53,10 @@ public sealed record DisputeSummaryEvent(
     /// <summary>Events the receiving party has not read yet.</summary>
     [property: Id(7)] long Unread,
     [property: Id(8)] string OrderId);
+
+/// <summary>A city's desk as it stands now: every case waiting or assigned (one stream per city, keyed by city).</summary>
+[GenerateSerializer, Immutable, Alias("Mediation.DeskNews")]
+public sealed record DeskNews(
+    [property: Id(0)] string City,
+    [property: Id(1)] IReadOnlyList<QueuedCase> Cases,
+    [property: Id(2)] DateTimeOffset At);

@@ -45,7 +45,9 @@ MediationHubProtocol.WrapHubProtocols(builder.Services);
 // SignalR logs every exception a hub method throws at Error, refusals included; MediationHubFilter logs faults itself.
 builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", level => level is LogLevel.Warning or LogLevel.Critical);
 builder.Services.TryAddSingleton(TimeProvider.System);
+builder.Services.AddCityOptions(builder.Configuration);
 builder.Services.AddSingleton<IFeedProbe, NoFeedProbe>();
+builder.Services.AddSingleton<DeskFeeds>();
 builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddOptions<FeedOptions>().Bind(builder.Configuration.GetSection(FeedOptions.Section));
@@ -69,6 +71,7 @@ app.MapOrdersApi();
 app.MapDisputesApi();
 app.MapEvidenceApi();
 app.MapPartiesApi();
+app.MapMediationApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>

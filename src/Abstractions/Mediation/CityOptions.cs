@@ -6,7 +6,8 @@ namespace Mediation;
 /// </summary>
 public sealed class CityOptions
 {
-    public const string Section = "Mediation:Cities";
+    /// <summary>Bound at this section, so that its <c>Cities</c> are <c>Mediation:Cities</c>.</summary>
+    public const string Section = "Mediation";
 
     public Dictionary<string, CityMediators> Cities { get; } = new(StringComparer.OrdinalIgnoreCase);
 

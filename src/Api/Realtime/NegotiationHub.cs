@@ -1,6 +1,7 @@
 using Mediation.Api.Identity;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 
 namespace Mediation.Api.Realtime;
 
@@ -9,7 +10,7 @@ namespace Mediation.Api.Realtime;
 /// machine; errors come back as <see cref="HubException"/> through <see cref="MediationHubFilter"/>.
 /// </summary>
 [Authorize]
-public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties) : Hub
+public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties, DeskFeeds desks, IOptions<CityOptions> cities) : Hub
 {
     public const string Path = "/hubs/negotiation";
 
@@ -51,6 +52,59 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
 
     public async Task<long> Withdraw(string disputeId) => (await Dispute(disputeId).WithdrawAsync(Caller)).Seq;
 
+    public async Task<long> ConfirmRemedy(string disputeId) => (await Dispute(disputeId).ConfirmRemedyAsync(Caller)).Seq;
+
+    // The mediation half: the same grain methods as REST, arguments read in our words.
+
+    public async Task<long> RequestEvidence(string disputeId, string of, string text, DateTimeOffset dueBy)
+    {
+        var dispute = Dispute(disputeId);
+        if (!ExactNames.TryParse<Role>(of, out var party)) throw MediationException.Invalid("evidence is requested of the consumer or the merchant");
+        return (await dispute.RequestEvidenceAsync(Caller, party, text, dueBy)).Seq;
+    }
+
+    public async Task<long> Propose(string disputeId, string remedy, decimal amount, bool returnFirst, string text)
+    {
+        var dispute = Dispute(disputeId);
+        return (await dispute.ProposeAsync(Caller, Parse<Remedy>(remedy, "remedy"), amount, returnFirst, text)).Seq;
+    }
+
+    public async Task<long> AcceptProposal(string disputeId, long seq) => (await Dispute(disputeId).AcceptProposalAsync(Caller, seq)).Seq;
+
+    public async Task<long> RejectProposal(string disputeId, long seq) => (await Dispute(disputeId).RejectProposalAsync(Caller, seq)).Seq;
+
+    public async Task<long> Rule(string disputeId, string category, string responsibility, string remedy, decimal amount, bool returnFirst, string reasons)
+    {
+        var dispute = Dispute(disputeId);
+        var ruling = new Ruling(Parse<DisputeCategory>(category, "category"), Parse<Responsibility>(responsibility, "responsibility"),
+            Parse<Remedy>(remedy, "remedy"), amount, returnFirst, reasons);
+        return (await dispute.RuleAsync(Caller, ruling)).Seq;
+    }
+
+    public async Task<long> ShipReturn(string disputeId, string carrier, string trackingNumber) =>
+        (await Dispute(disputeId).ShipReturnAsync(Caller, carrier, trackingNumber)).Seq;
+
+    public async Task<long> AcknowledgeReturn(string disputeId, string condition, string? note)
+    {
+        var dispute = Dispute(disputeId);
+        return (await dispute.AcknowledgeReturnAsync(Caller, Parse<GoodsCondition>(condition, "condition"), note)).Seq;
+    }
+
+    public async Task<long> GiveFeedback(string disputeId, int rating, string? comment) =>
+        (await Dispute(disputeId).GiveFeedbackAsync(Caller, rating, comment)).Seq;
+
+    /// <summary>A mediator's desk: the city's queue through <c>QueueChanged</c> each time it changes.</summary>
+    public Task FollowQueue(string city)
+    {
+        var caller = Caller;
+        if (caller.Role != Role.Mediator || !string.Equals(cities.Value.CityOf(caller.UserId), city, StringComparison.OrdinalIgnoreCase))
+            throw MediationException.Forbidden($"{caller} is not a mediator of {Shown(city)}");
+        return desks.FollowAsync(cities.Value.CityOf(caller.UserId)!, Context.ConnectionId);
+    }
+
+    private static T Parse<T>(string? value, string what) where T : struct, Enum =>
+        ExactNames.TryParse<T>(value, out var parsed) ? parsed : throw MediationException.Invalid($"{what} must be one of {ExactNames.List<T>()}");
+
     public Task Typing(string disputeId) => Dispute(disputeId).TypingAsync(Caller);
 
     public Task MarkRead(string disputeId, long seq) => Dispute(disputeId).MarkReadAsync(Caller, seq);
@@ -73,6 +127,7 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
     {
         await disputes.DisconnectedAsync(Context.ConnectionId);
         await parties.DisconnectedAsync(Context.ConnectionId);
+        await desks.DisconnectedAsync(Context.ConnectionId);
         await base.OnDisconnectedAsync(exception);
     }
 }

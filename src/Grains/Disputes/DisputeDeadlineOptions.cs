@@ -26,8 +26,20 @@ public sealed class DisputeDeadlineOptions
     /// <summary>An open dispute nobody settles or escalates expires this long after it opened.</summary>
     public TimeSpan Expiry { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>A settled remedy not confirmed as carried out within this is flagged.</summary>
+    /// <summary>Once the platform reports the remedy done, the consumer confirms it within this, or it is confirmed automatically.</summary>
     public TimeSpan RemedyConfirmation { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>From a mediator's assignment, evidence can be added this long (a request may extend it); then it is sealed.</summary>
+    public TimeSpan EvidenceWindow { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>The mediator's window to bring the parties to an agreement; then the mediator rules.</summary>
+    public TimeSpan MediationWindow { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The merchant acknowledges a returned parcel within this; silence counts as received as expected.</summary>
+    public TimeSpan ReturnReceipt { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>An instruction not carried out within this is paid by the compensation fund.</summary>
+    public TimeSpan InstructionWindow { get; set; } = TimeSpan.FromDays(3);
 
     /// <summary>
     /// How soon a deadline reminder fires again after its due time if that tick was missed (a silo died). Orleans'

@@ -16,12 +16,14 @@ public sealed partial class DisputeGrain(
     [PersistentState("dispute", MediationStorage.Name)] IPersistentState<DisputeRecord> record,
     IDisputeEventLog log,
     IOptions<DisputeDeadlineOptions> clockOptions,
+    IOptions<CityOptions> cityOptions,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<DisputeGrain> logger) : Grain, IDisputeGrain, IRemindable
 {
     private const string DeadlineReminder = "deadline";
 
     private readonly DisputeDeadlineOptions _clocks = clockOptions.Value;
+    private readonly CityOptions cities = cityOptions.Value;
     private DisputeRecord State => record.State;
     private DateTimeOffset Now => clock.GetUtcNow();
 
@@ -48,6 +50,9 @@ public sealed partial class DisputeGrain(
             await record.WriteStateAsync(cancellationToken);
             await ArmDeadlineReminderAsync();
         }
+        // Side effects left undone by the previous activation run in their own turn, never inside a call that activated us.
+        if (DueEffects().Any(e => !State.EffectsDone.Contains(e.Key)))
+            _effectsRetry = this.RegisterGrainTimer(_ => RunEffectsAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
     }
 
     public async Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer)
@@ -141,10 +146,9 @@ public sealed partial class DisputeGrain(
 
     public async Task<DisputeEvent> ConfirmRemedyAsync(Caller caller)
     {
-        Require(caller, DisputeAction.ConfirmRemedy);
+        var role = Require(caller, DisputeAction.ConfirmRemedy);
         var confirmed = NewEvent(DisputeEventType.RemedyConfirmed, caller);
-        await CommitAsync([confirmed], forceWrite: true);
-        return confirmed;
+        return await ActAsync(role, DisputeAction.ConfirmRemedy, caller, confirmed, "the consumer confirmed the remedy was received");
     }
 
     public async Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit)
@@ -163,42 +167,79 @@ public sealed partial class DisputeGrain(
     private async Task OnDeadlineAsync(CancellationToken cancellationToken)
     {
         if (!State.Exists) return;
+        await RunEffectsAsync();
         var handled = false;
         for (var outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)); outcome is not null; outcome = DisputeStateMachine.DueOutcome(State.Facts(Now)))
         {
-            var e = NewEvent(outcome.Type, Roles.System, Roles.System) with { State = outcome.State, Reason = outcome.Reason };
             logger.LogInformation("Dispute {DisputeId}: {Reason}", State.DisputeId, outcome.Reason);
-            await CommitAsync([e], forceWrite: true);
+            await CommitAsync(ClockEvents(outcome), forceWrite: true);
             handled = true;
         }
         if (!handled) await ArmDeadlineReminderAsync();
     }
 
     /// <summary>
-    /// The one path of every party's action: its event (if it has one besides the state change) and the state change
-    /// the state machine says it brings, if any. Answers with the first event.
+    /// The one path of every action: its event (if it has one besides the state change) and the state change the
+    /// state machine says it brings, with what an outcome brings after it. Answers with the first event.
     /// </summary>
     private async Task<DisputeEvent> ActAsync(Role role, DisputeAction action, Caller caller, DisputeEvent? e, string? reason = null)
     {
-        var events = new List<DisputeEvent>(2);
+        var events = new List<DisputeEvent>(4);
         if (e is not null) events.Add(e);
         if (DisputeStateMachine.NextState(State.Facts(Now), role, action) is { } next)
-        {
-            events.Add(NewEvent(DisputeEventType.StateChanged, caller.UserId, Roles.WireName(role), seqOffset: events.Count) with
-            {
-                State = next, Reason = reason ?? $"the {Roles.WireName(role)} answered",
-            });
-        }
+            Transition(events, next, caller.UserId, Roles.WireName(role), reason ?? $"the {Roles.WireName(role)} answered");
         await CommitAsync(events);
         return events[0];
+    }
+
+    /// <summary>
+    /// Appends a state change and, when it is an outcome (settled, ruled), what carries it out: a return first,
+    /// an instruction to the payment platform, or closing when nothing is owed.
+    /// </summary>
+    private void Transition(List<DisputeEvent> events, DisputeState next, string authorId, string authorRole, string reason)
+    {
+        events.Add(NewEvent(DisputeEventType.StateChanged, authorId, authorRole, seqOffset: events.Count) with { State = next, Reason = reason });
+        if (next is DisputeState.Settled or DisputeState.Ruled)
+            CarryOut(events, Folded(events).Outcome!);
+    }
+
+    private void CarryOut(List<DisputeEvent> events, DisputeOutcome outcome)
+    {
+        var next = DisputeStateMachine.AfterOutcome(outcome.Remedy, outcome.Amount, outcome.ReturnFirst);
+        if (next == DisputeState.Enforcing)
+        {
+            var seq = State.AppliedSeq + 1 + events.Count;
+            events.Add(NewEvent(DisputeEventType.InstructionIssued, Roles.System, Roles.System, seqOffset: events.Count) with
+            {
+                InstructionId = $"ins-{State.DisputeId}-{seq}",
+                Remedy = outcome.Remedy,
+                Amount = outcome.Amount,
+                ReturnFirst = outcome.ReturnFirst,
+                DueBy = Now + _clocks.InstructionWindow,
+            });
+        }
+        var why = next switch
+        {
+            DisputeState.AwaitingReturn => "the goods go back to the merchant first",
+            DisputeState.Closed => "nothing is owed: the dispute is closed",
+            _ => "the payment platform was instructed to carry out the remedy",
+        };
+        events.Add(NewEvent(DisputeEventType.StateChanged, Roles.System, Roles.System, seqOffset: events.Count) with { State = next, Reason = why });
+    }
+
+    /// <summary>The record as it would be after <paramref name="events"/>.</summary>
+    private DisputeRecord Folded(IEnumerable<DisputeEvent> events)
+    {
+        var after = State.Copy();
+        foreach (var e in events) after.Apply(e, _clocks);
+        return after;
     }
 
     private async Task CommitAsync(IReadOnlyList<DisputeEvent> events, bool forceWrite = false)
     {
         var before = State.State;
         // Folded into a copy first, so the summary line committed with the events is the one they lead to.
-        var after = State.Copy();
-        foreach (var e in events) after.Apply(e, _clocks);
+        var after = Folded(events);
         var line = DisputeProjection.Summary(after, Now);
         try
         {
@@ -229,6 +270,8 @@ public sealed partial class DisputeGrain(
         }
         await PublishAsync(events);
         await TellConsolesAsync(line);
+        if (stateMoved || events.Any(e => e.Type is DisputeEventType.InstructionDone or DisputeEventType.Compensated or DisputeEventType.ClaimRecovered))
+            await RunEffectsAsync();
     }
 
     /// <summary>
@@ -345,6 +388,9 @@ public sealed partial class DisputeGrain(
         _deadlineTimer?.Dispose();
         _deadlineTimer = null;
         var next = DisputeStateMachine.NextDeadline(State.Facts(Now));
+        // A side effect that failed is tried again at the reminder's next tick at the latest.
+        if (_effectsPending && (next is null || next.Value.At > Now + _clocks.ReminderPeriod))
+            next = (Now + _clocks.ReminderPeriod, next?.Kind ?? DeadlineKind.ExpiresAt);
         if (next is null)
         {
             _armedFor = null;

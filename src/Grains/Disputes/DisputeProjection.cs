@@ -7,7 +7,18 @@ public static class DisputeProjection
         r.DisputeId, r.State, r.ConsumerId, r.MerchantId, r.Order!,
         r.Request!.Category, r.Request.RequestedRemedy, r.Request.ClaimedAmount, r.Request.Description,
         r.OpenedAt, r.Deadlines, r.OpenOffer, r.SettledWith, r.AppliedSeq,
-        DisputeStateMachine.AllowedActions(r.Facts(now), role), r.RemedyConfirmed, r.RemedyOverdue);
+        DisputeStateMachine.AllowedActions(r.Facts(now), role), r.RemedyConfirmed, r.RemedyOverdue)
+    {
+        MediatorId = r.MediatorId,
+        OpenProposal = r.Proposal,
+        EvidenceSealed = r.EvidenceSealed,
+        Outcome = r.Outcome,
+        // Personal data: the return address is shown only once a return is due, and only to the parties.
+        ReturnAddress = r.State is DisputeState.AwaitingReturn or DisputeState.ReturnShipped && role is Role.Consumer or Role.Merchant ? r.ReturnAddress : null,
+        ReturnCarrier = r.ReturnCarrier,
+        ReturnTrackingNumber = r.ReturnTrackingNumber,
+        Responsibility = r.Responsibility,
+    };
 
     public static DisputeSummary Summary(DisputeRecord r, DateTimeOffset now)
     {
@@ -20,6 +31,17 @@ public static class DisputeProjection
             MerchantReadSeq = r.MerchantReadSeq,
             ConsumerReadSeq = r.ConsumerReadSeq,
             LastEventType = r.LastEventType.ToString(),
+            City = r.Order.City,
+            MediatorId = r.MediatorId,
+            RuledAgainstMerchant = r.Responsibility is Responsibility.Merchant or Responsibility.Shared,
+            ClaimOpen = r.ClaimOpen,
+            CompensationPaid = r.CompensationPaid,
+            CompensationRecovered = r.CompensationRecovered,
+            ConsumerRating = r.ConsumerRating,
+            MerchantRating = r.MerchantRating,
+            SettledByParties = r.SettledByParties,
+            EscalatedAt = r.EscalatedAt,
+            RefundAmount = r.Outcome?.InstructionOutcome == InstructionOutcome.Done ? r.Outcome.Amount : null,
         };
     }
 

@@ -28,20 +28,55 @@ public sealed class DisputeRecord
     [Id(17)] public long ConsumerReadSeq { get; set; }
     [Id(18)] public DisputeEventType LastEventType { get; set; }
 
+    // Mediation and enforcement. Lists are replaced, never changed in place, so that Copy stays a true copy.
+    [Id(19)] public string? MediatorId { get; set; }
+    [Id(20)] public IReadOnlyList<EvidenceInfo> Evidence { get; set; } = [];
+    [Id(21)] public bool EvidenceSealed { get; set; }
+    [Id(22)] public OpenProposal? Proposal { get; set; }
+    [Id(23)] public bool MediationWindowEnded { get; set; }
+    [Id(24)] public DisputeOutcome? Outcome { get; set; }
+    [Id(25)] public Responsibility? Responsibility { get; set; }
+    [Id(26)] public string? ReturnCarrier { get; set; }
+    [Id(27)] public string? ReturnTrackingNumber { get; set; }
+    [Id(28)] public GoodsCondition? ReturnCondition { get; set; }
+    [Id(29)] public decimal CompensationPaid { get; set; }
+    [Id(30)] public decimal CompensationRecovered { get; set; }
+    [Id(31)] public int? ConsumerRating { get; set; }
+    [Id(32)] public int? MerchantRating { get; set; }
+    [Id(33)] public bool SettledByParties { get; set; }
+    [Id(34)] public DateTimeOffset? EscalatedAt { get; set; }
+    [Id(35)] public DisputeCategory? RuledCategory { get; set; }
+    /// <summary>Not from the log: fetched from the merchant's profile when a return is due.</summary>
+    [Id(36)] public string? ReturnAddress { get; set; }
+    /// <summary>Not from the log: the side effects already carried out (idempotent calls to other grains), by key.</summary>
+    [Id(37)] public IReadOnlyList<string> EffectsDone { get; set; } = [];
+
     public bool Exists => Order is not null;
 
     /// <summary>A copy to fold events into before they are committed (every member is a value or an immutable record).</summary>
     public DisputeRecord Copy() => (DisputeRecord)MemberwiseClone();
 
     public DisputeFacts Facts(DateTimeOffset now) =>
-        new(State, now, Deadlines, MerchantFirstRespondedAt is not null, OpenOffer, RemedyConfirmed, RemedyOverdue, MerchantWarned);
+        new(State, now, Deadlines, MerchantFirstRespondedAt is not null, OpenOffer, RemedyConfirmed, RemedyOverdue, MerchantWarned)
+        {
+            MediatorId = MediatorId,
+            EvidenceSealed = EvidenceSealed,
+            Proposal = Proposal,
+            MediationWindowEnded = MediationWindowEnded,
+            InstructionOutcome = Outcome?.InstructionOutcome,
+            ConsumerRated = ConsumerRating is not null,
+            MerchantRated = MerchantRating is not null,
+        };
 
     public Role? RoleOf(Caller caller) => caller switch
     {
         { Role: Role.Consumer } when caller.UserId == ConsumerId => Role.Consumer,
         { Role: Role.Merchant } when caller.UserId == MerchantId => Role.Merchant,
+        { Role: Role.Mediator } when MediatorId is not null && caller.UserId == MediatorId => Role.Mediator,
         _ => null,
     };
+
+    public bool ClaimOpen => CompensationPaid > CompensationRecovered;
 
     /// <summary>Folds one committed event into the record. Deterministic: replay gives the same record.</summary>
     public void Apply(DisputeEvent e, DisputeDeadlineOptions clocks)
@@ -63,6 +98,8 @@ public sealed class DisputeRecord
             case DisputeEventType.OfferAccepted:
                 if (byMerchant) MerchantFirstRespondedAt ??= e.At;
                 SettledWith = OpenOffer;
+                SettledByParties = true;
+                Outcome = new DisputeOutcome("settlement", e.Remedy!.Value, e.Amount!.Value, DisputeStateMachine.ReturnsGoods(e.Remedy.Value), null, null);
                 OpenOffer = null;
                 break;
             case DisputeEventType.OfferRejected:
@@ -70,11 +107,85 @@ public sealed class DisputeRecord
                 OpenOffer = null;
                 break;
             case DisputeEventType.StateChanged:
+                var from = State;
                 State = e.State!.Value;
-                if (State == DisputeState.Settled)
-                    Deadlines = Deadlines with { RemedyDueBy = e.At + clocks.RemedyConfirmation };
                 if (!State.IsOpen())
                     OpenOffer = null;
+                if (State == DisputeState.Escalated) EscalatedAt = e.At;
+                if (State == DisputeState.InMediation && from == DisputeState.ReturnShipped)
+                {
+                    // The returned goods were not as expected: back to the mediator, with a new window and the file reopened.
+                    Outcome = null;
+                    Proposal = null;
+                    MediationWindowEnded = false;
+                    EvidenceSealed = false;
+                    Deadlines = Deadlines with { EvidenceDueBy = e.At + clocks.EvidenceWindow, MediationEndsAt = e.At + clocks.MediationWindow };
+                }
+                break;
+            case DisputeEventType.MediatorAssigned:
+                MediatorId = e.MediatorId;
+                Deadlines = Deadlines with { EvidenceDueBy = e.At + clocks.EvidenceWindow, MediationEndsAt = e.At + clocks.MediationWindow };
+                break;
+            case DisputeEventType.EvidenceAdded:
+                Evidence = [.. Evidence, e.Evidence!];
+                break;
+            case DisputeEventType.EvidenceRequested:
+                if (e.DueBy > Deadlines.EvidenceDueBy) Deadlines = Deadlines with { EvidenceDueBy = e.DueBy };
+                break;
+            case DisputeEventType.EvidenceSealed:
+                EvidenceSealed = true;
+                break;
+            case DisputeEventType.Proposal:
+                Proposal = new OpenProposal(e.Seq, e.AuthorId, e.Remedy!.Value, e.Amount!.Value, e.ReturnFirst ?? false, false, false);
+                break;
+            case DisputeEventType.ProposalAccepted when Proposal is { } accepted:
+                Proposal = e.AuthorRole == Role.Consumer.WireName() ? accepted with { ConsumerAccepted = true } : accepted with { MerchantAccepted = true };
+                if (Proposal is { ConsumerAccepted: true, MerchantAccepted: true } both)
+                {
+                    Outcome = new DisputeOutcome("proposal", both.Remedy, both.Amount, both.ReturnFirst, null, null);
+                    Proposal = null;
+                }
+                break;
+            case DisputeEventType.ProposalRejected:
+                Proposal = null;
+                break;
+            case DisputeEventType.MediationWindowEnded:
+                MediationWindowEnded = true;
+                Proposal = null;
+                break;
+            case DisputeEventType.Ruled:
+                Responsibility = e.Responsibility;
+                RuledCategory = e.Category;
+                Outcome = new DisputeOutcome("ruling", e.Remedy!.Value, e.Amount!.Value, e.ReturnFirst ?? false, null, null);
+                break;
+            case DisputeEventType.InstructionIssued:
+                Outcome = Outcome! with { InstructionId = e.InstructionId };
+                Deadlines = Deadlines with { InstructionDueBy = e.DueBy };
+                break;
+            case DisputeEventType.InstructionDone:
+                Outcome = Outcome! with { InstructionOutcome = InstructionOutcome.Done };
+                if (State == DisputeState.Enforcing) Deadlines = Deadlines with { RemedyDueBy = e.At + clocks.RemedyConfirmation };
+                break;
+            case DisputeEventType.InstructionFailed:
+                Outcome = Outcome! with { InstructionOutcome = InstructionOutcome.Failed };
+                break;
+            case DisputeEventType.ReturnShipped:
+                ReturnCarrier = e.Carrier;
+                ReturnTrackingNumber = e.TrackingNumber;
+                Deadlines = Deadlines with { ReturnReceiptDueBy = e.DueBy };
+                break;
+            case DisputeEventType.ReturnReceived:
+                ReturnCondition = e.Condition;
+                break;
+            case DisputeEventType.Compensated:
+                CompensationPaid += e.Amount ?? 0;
+                break;
+            case DisputeEventType.ClaimRecovered:
+                CompensationRecovered += e.Amount ?? 0;
+                break;
+            case DisputeEventType.FeedbackGiven:
+                if (e.AuthorRole == Role.Consumer.WireName()) ConsumerRating = e.Rating;
+                else MerchantRating = e.Rating;
                 break;
             case DisputeEventType.RemedyConfirmed:
                 RemedyConfirmed = true;

@@ -36,6 +36,17 @@ public static class MediationSiloHosting
         return builder;
     }
 
+    /// <summary>Cities and their mediators, bound once however many hosts (silo, edge) ask for them.</summary>
+    public static IServiceCollection AddCityOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(CityOptionsBound))) return services;
+        services.AddSingleton<CityOptionsBound>();
+        services.AddOptions<CityOptions>().Bind(configuration.GetSection(CityOptions.Section));
+        return services;
+    }
+
+    private sealed class CityOptionsBound;
+
     public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
@@ -60,6 +71,9 @@ public static class MediationSiloHosting
     public static ISiloBuilder AddMediation(this ISiloBuilder silo, MediationSiloOptions options, IConfiguration configuration)
     {
         silo.Services.AddOptions<DisputeDeadlineOptions>().Bind(configuration.GetSection(DisputeDeadlineOptions.Section));
+        silo.Services.AddCityOptions(configuration);
+        silo.Services.AddOptions<Mediation.Grains.Mediators.MediationDeskOptions>().Bind(configuration.GetSection(Mediation.Grains.Mediators.MediationDeskOptions.Section));
+        silo.Services.AddOptions<Mediation.Grains.Merchants.StandingOptions>().Bind(configuration.GetSection(Mediation.Grains.Merchants.StandingOptions.Section));
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
