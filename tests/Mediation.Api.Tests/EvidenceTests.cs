@@ -19,7 +19,7 @@ namespace Mediation.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class EvidenceTests(ApiFixture fixture)
 {
-    private const string PlaceMarker = "GPS-MARKER-WEST-LAKE";
+    public const string PlaceMarker = "GPS-MARKER-WEST-LAKE";
 
     [Fact]
     public async Task A_renamed_executable_is_refused_and_leaves_nothing_behind()
@@ -171,12 +171,8 @@ public sealed class EvidenceTests(ApiFixture fixture)
         await AssertNothingChangedAsync(s, disputeId, before);
     }
 
-    /// <summary>
-    /// Sealing freezes the evidence. Until the ruling route is on main this drives the dispute to a state where the
-    /// dispute refuses evidence (withdrawn), which takes the same path at the edge.
-    /// </summary>
     [Fact]
-    public async Task An_upload_after_the_evidence_is_sealed_is_refused_and_leaves_nothing_behind()
+    public async Task An_upload_to_a_withdrawn_dispute_is_refused_and_leaves_nothing_behind()
     {
         var (s, disputeId) = await OpenAsync();
         await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{disputeId}/withdraw", null));
@@ -184,7 +180,7 @@ public sealed class EvidenceTests(ApiFixture fixture)
 
         var response = await UploadAsync(s.Consumer, disputeId, Jpeg(withLocation: true), "late.jpg", "image/jpeg");
 
-        Assert.Contains("evidence cannot be added", await AssertProblemAsync(response, HttpStatusCode.Conflict));
+        Assert.Equal($"evidence cannot be added to dispute {disputeId} now: it is Withdrawn", await AssertProblemAsync(response, HttpStatusCode.Conflict));
         await AssertNothingChangedAsync(s, disputeId, before);
     }
 
@@ -195,7 +191,7 @@ public sealed class EvidenceTests(ApiFixture fixture)
         return (s, dispute.DisputeId);
     }
 
-    private static Task<HttpResponseMessage> UploadAsync(HttpClient client, string disputeId, byte[] bytes, string fileName, string declaredType)
+    public static Task<HttpResponseMessage> UploadAsync(HttpClient client, string disputeId, byte[] bytes, string fileName, string declaredType)
     {
         var file = new ByteArrayContent(bytes);
         file.Headers.ContentType = new MediaTypeHeaderValue(declaredType);
@@ -203,7 +199,7 @@ public sealed class EvidenceTests(ApiFixture fixture)
         return client.PostAsync($"/api/disputes/{disputeId}/evidence", form);
     }
 
-    private static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    public static async Task<string> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {body}");
@@ -253,7 +249,7 @@ public sealed class EvidenceTests(ApiFixture fixture)
         return output.ToArray();
     }
 
-    private static List<IExifValue> GpsValues(byte[] jpeg)
+    public static List<IExifValue> GpsValues(byte[] jpeg)
     {
         using var image = Image.Load(jpeg);
         return image.Metadata.ExifProfile?.Values.Where(v => EvidencePhotos.GpsTags.Contains(v.Tag)).ToList() ?? [];

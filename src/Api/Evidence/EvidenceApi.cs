@@ -46,7 +46,9 @@ public static class EvidenceApi
         // Asked before the body is read, so that a stranger or a sealed dispute costs no upload. The grain decides again.
         var view = await dispute.GetAsync(caller);
         if (!view.AllowedActions.Contains(DisputeAction.AddEvidence))
-            throw MediationException.Conflict($"evidence cannot be added to this dispute now (it is {view.State}; the evidence may be sealed)");
+            throw MediationException.Conflict(view.EvidenceSealed
+                ? $"the evidence of dispute {disputeId} is sealed: nothing can be added after the ruling or the evidence deadline"
+                : $"evidence cannot be added to dispute {disputeId} now: it is {view.State}");
 
         await using var upload = await EvidenceUpload.ReadAsync(http.Request, options.Value, http.RequestAborted);
         var info = new EvidenceInfo(NewEvidenceId(), upload.Type.Kind, upload.Type.ContentType, upload.Size, upload.Sha256,
