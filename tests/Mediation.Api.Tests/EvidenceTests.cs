@@ -147,6 +147,8 @@ public sealed class EvidenceTests(ApiFixture fixture)
         var (s, disputeId) = await OpenAsync();
         var pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
+        // An Idempotency-Key is ignored on uploads (the body is never buffered for it).
+        s.Merchant.DefaultRequestHeaders.Add("Idempotency-Key", $"pdf-{Guid.NewGuid():N}");
         var added = await Scenario.EventAsync(await UploadAsync(s.Merchant, disputeId, pdf, "invoice.exe", "application/octet-stream"));
 
         Assert.Equal((EvidenceKind.Pdf, "application/pdf", false), (added.Evidence!.Kind, added.Evidence.ContentType, added.Evidence.HasThumbnail));
@@ -155,6 +157,70 @@ public sealed class EvidenceTests(ApiFixture fixture)
         Assert.Equal(pdf, await download.Content.ReadAsByteArrayAsync());
         var thumbnail = await s.Consumer.GetAsync($"/api/disputes/{disputeId}/evidence/{added.Evidence.EvidenceId}/thumbnail");
         Assert.Contains("only photos have thumbnails", await AssertProblemAsync(thumbnail, HttpStatusCode.NotFound));
+    }
+
+    [Fact]
+    public async Task A_video_may_be_larger_than_10_MB_up_to_its_own_limit()
+    {
+        var (s, disputeId) = await OpenAsync();
+        var video = new byte[11 * 1024 * 1024];
+        Convert.FromHexString("000000186674797069736F6D0000020069736F6D").CopyTo(video, 0); // an MP4's ftyp box
+
+        var added = await Scenario.EventAsync(await UploadAsync(s.Consumer, disputeId, video, "unboxing.bin", "application/octet-stream"));
+
+        Assert.Equal((EvidenceKind.Video, "video/mp4", (long)video.Length, false),
+            (added.Evidence!.Kind, added.Evidence.ContentType, added.Evidence.Size, added.Evidence.HasThumbnail));
+        var download = await s.Merchant.GetAsync($"/api/disputes/{disputeId}/evidence/{added.Evidence.EvidenceId}");
+        Assert.Equal("video/mp4", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(added.Evidence.Sha256, Convert.ToHexStringLower(SHA256.HashData(await download.Content.ReadAsByteArrayAsync())));
+    }
+
+    [Fact]
+    public async Task Plain_text_is_accepted_and_text_with_control_characters_is_not()
+    {
+        var (s, disputeId) = await OpenAsync();
+        var text = Encoding.UTF8.GetBytes("Courier note: parcel left at the door, 20 Nov 18:02.\n快递放门口了。\n");
+
+        var added = await Scenario.EventAsync(await UploadAsync(s.Merchant, disputeId, text, "note.pdf", "application/pdf"));
+        Assert.Equal((EvidenceKind.Text, "text/plain; charset=utf-8"), (added.Evidence!.Kind, added.Evidence.ContentType));
+
+        var before = await s.TimelineAsync(disputeId);
+        var binary = Encoding.UTF8.GetBytes("looks like text\0\u0001\u0002 but is not");
+        var refused = await UploadAsync(s.Merchant, disputeId, binary, "note.txt", "text/plain");
+        Assert.Contains("not a type accepted as evidence", await AssertProblemAsync(refused, HttpStatusCode.UnsupportedMediaType));
+        await AssertNothingChangedAsync(s, disputeId, before, keep: 1);
+    }
+
+    [Fact]
+    public async Task An_upload_that_is_not_one_file_in_a_multipart_form_is_refused()
+    {
+        var (s, disputeId) = await OpenAsync();
+        var before = await s.TimelineAsync(disputeId);
+
+        var json = await s.Consumer.PostAsJsonAsync($"/api/disputes/{disputeId}/evidence", new { file = "aGVsbG8=" });
+        Assert.Contains("multipart/form-data with one file part", await AssertProblemAsync(json, HttpStatusCode.UnsupportedMediaType));
+
+        var two = new MultipartFormDataContent
+        {
+            { new ByteArrayContent(Jpeg(withLocation: false)), "file", "a.jpg" },
+            { new ByteArrayContent(Jpeg(withLocation: false, width: 10, height: 10)), "file", "b.jpg" },
+        };
+        var twoFiles = await s.Consumer.PostAsync($"/api/disputes/{disputeId}/evidence", two);
+        Assert.Equal("an upload carries exactly one file; send each file on its own", await AssertProblemAsync(twoFiles, HttpStatusCode.BadRequest));
+
+        var noFile = await s.Consumer.PostAsync($"/api/disputes/{disputeId}/evidence", new MultipartFormDataContent { { new StringContent("hi"), "note" } });
+        Assert.Contains("has no file part", await AssertProblemAsync(noFile, HttpStatusCode.BadRequest));
+        await AssertNothingChangedAsync(s, disputeId, before);
+    }
+
+    [Fact]
+    public async Task The_evidence_routes_are_in_the_OpenAPI_document()
+    {
+        using var client = fixture.Factory.CreateClient();
+        var openApi = await client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"/api/disputes/{disputeId}/evidence\"", openApi);
+        Assert.Contains("\"/api/disputes/{disputeId}/evidence/{evidenceId}\"", openApi);
+        Assert.Contains("\"/api/disputes/{disputeId}/evidence/{evidenceId}/thumbnail\"", openApi);
     }
 
     [Fact]
@@ -207,11 +273,15 @@ public sealed class EvidenceTests(ApiFixture fixture)
         return JsonDocument.Parse(body).RootElement.GetProperty("detail").GetString()!;
     }
 
-    private async Task AssertNothingChangedAsync(Scenario s, string disputeId, IReadOnlyList<DisputeEvent> before)
+    /// <summary>The timeline is as it was, and the dispute's evidence folder holds only the <paramref name="keep"/> files accepted before.</summary>
+    private async Task AssertNothingChangedAsync(Scenario s, string disputeId, IReadOnlyList<DisputeEvent> before, int keep = 0)
     {
         Assert.Equal(before.Select(e => e.Seq), (await s.TimelineAsync(disputeId)).Select(e => e.Seq));
         var folder = Path.Combine(fixture.Factory.DataDirectory, "evidence", disputeId);
-        Assert.Empty(Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories) : []);
+        var files = Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).ToList() : [];
+        Assert.Equal(keep, files.Count);
+        var accepted = before.Where(e => e.Type == DisputeEventType.EvidenceAdded).Select(e => e.Evidence!.Sha256).ToHashSet();
+        Assert.All(files, f => Assert.Contains(Path.GetFileName(f).Split('.')[0], accepted));
     }
 
     /// <summary>A Windows executable's first bytes (the DOS header and stub), NULs included.</summary>
