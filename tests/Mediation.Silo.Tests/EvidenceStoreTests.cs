@@ -134,7 +134,8 @@ public sealed class FileEvidenceStoreTests : EvidenceStoreBehaviour, IDisposable
 public sealed class PostgresEvidenceStoreTests(PostgreSqlServerFixture server)
     : EvidenceStoreBehaviour, IClassFixture<PostgreSqlServerFixture>, IAsyncLifetime
 {
-    protected override IEvidenceStore Store => new PostgresEvidenceStore(server.ConnectionString);
+    // Slices far smaller than the blobs, so reads cross many slice boundaries (the service's default is 1 MB).
+    protected override IEvidenceStore Store => new PostgresEvidenceStore(server.ConnectionString, sliceBytes: 100_003);
 
     public Task InitializeAsync() => SchemaInstaller.ApplyPostgreSqlAsync(server.ConnectionString);
 
