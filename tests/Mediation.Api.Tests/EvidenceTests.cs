@@ -210,6 +210,11 @@ public sealed class EvidenceTests(ApiFixture fixture)
 
         var noFile = await s.Consumer.PostAsync($"/api/disputes/{disputeId}/evidence", new MultipartFormDataContent { { new StringContent("hi"), "note" } });
         Assert.Contains("has no file part", await AssertProblemAsync(noFile, HttpStatusCode.BadRequest));
+
+        var broken = new ByteArrayContent(Encoding.ASCII.GetBytes("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\nno closing boundary"));
+        broken.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b");
+        var truncated = await s.Consumer.PostAsync($"/api/disputes/{disputeId}/evidence", broken);
+        Assert.StartsWith("the multipart body could not be read", await AssertProblemAsync(truncated, HttpStatusCode.BadRequest));
         await AssertNothingChangedAsync(s, disputeId, before);
     }
 

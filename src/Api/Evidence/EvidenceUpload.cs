@@ -72,9 +72,12 @@ public sealed class EvidenceUpload : IAsyncDisposable
                 file = await CopyFileAsync(section.Body, spool, options, cancellationToken);
             }
         }
-        catch (InvalidDataException e) when (e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
+        catch (InvalidDataException e)
         {
-            throw TooLarge(null, options);
+            // The multipart reader's own complaints: a section past its length limit, or a body that is not multipart.
+            throw e.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase)
+                ? TooLarge(null, options)
+                : UploadRefusedException.Invalid($"the multipart body could not be read: {e.Message}");
         }
         catch (IOException e) when (e is not BadHttpRequestException && e.InnerException is null && !cancellationToken.IsCancellationRequested)
         {
