@@ -20,10 +20,9 @@ public sealed class ClosedDisputeTests(ApiFixture fixture)
         var first = await s.OpenDisputeAsync();
         var offer = await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{first.DisputeId}/offers", new { remedy = "PartialRefund", amount = 80 }));
         await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{first.DisputeId}/offers/{offer.Seq}/accept", null));
-        Assert.Equal(DisputeState.Settled, (await s.Consumer.GetFromJsonAsync<DisputeView>($"/api/disputes/{first.DisputeId}", Scenario.Json))!.State);
-        await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{first.DisputeId}/confirm", null));
+        Assert.Equal(DisputeState.Enforcing, (await s.Consumer.GetFromJsonAsync<DisputeView>($"/api/disputes/{first.DisputeId}", Scenario.Json))!.State);
 
-        await AssertRefusedAsync(s, first.DisputeId, "settled");
+        await AssertRefusedAsync(s, first.DisputeId, "enforcing");
     }
 
     [Fact]

@@ -47,6 +47,7 @@ public sealed class MultiNodeTests : IAsyncLifetime
         [
             DisputeEventType.Opened, DisputeEventType.Offer, DisputeEventType.StateChanged, DisputeEventType.Message,
             DisputeEventType.Offer, DisputeEventType.OfferAccepted, DisputeEventType.StateChanged,
+            DisputeEventType.InstructionIssued, DisputeEventType.StateChanged,
         ];
         PartyConnection[] parties = [consumer, merchant];
         foreach (var party in parties)
@@ -57,7 +58,8 @@ public sealed class MultiNodeTests : IAsyncLifetime
             Assert.Equal(offer, events.Single(e => e.Type == DisputeEventType.Offer && e.Amount == 99m).Seq);
             Assert.Equal("Make it 150?", events[3].Text);
             Assert.Equal(counter, events[5].OfferSeq);
-            Assert.Equal(DisputeState.Settled, events[^1].State);
+            Assert.Equal(DisputeState.Settled, events[6].State);
+            Assert.Equal(DisputeState.Enforcing, events[^1].State);
         }
         // A late copy from the other node would arrive before this sentinel: it is the next and only event each gets.
         var sentinel = await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "Refund on its way.");

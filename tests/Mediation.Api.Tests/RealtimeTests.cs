@@ -42,15 +42,17 @@ public sealed class RealtimeTests(ApiFixture fixture)
         {
             DisputeEventType.Opened, DisputeEventType.Message, DisputeEventType.StateChanged, DisputeEventType.Message,
             DisputeEventType.Offer, DisputeEventType.OfferAccepted, DisputeEventType.StateChanged,
+            DisputeEventType.InstructionIssued, DisputeEventType.StateChanged,
         };
         foreach (var party in new[] { c, m })
         {
-            var events = await party.NextEventsAsync(7);
-            AssertSeqs(events, 1, 7);
+            var events = await party.NextEventsAsync(9);
+            AssertSeqs(events, 1, 9);
             Assert.Equal(expected, events.Select(e => e.Type));
             Assert.Equal("Sent: three crushed tins.", events[3].Text);
             Assert.Equal(80m, events[5].Amount);
             Assert.Equal(DisputeState.Settled, events[6].State);
+            Assert.Equal(DisputeState.Enforcing, events[8].State);
             Assert.Empty(party.Pending());
         }
     }

@@ -70,7 +70,8 @@ public sealed class RestartTests : IDisposable
         Assert.All(last, e => Assert.Equal("system", e.AuthorId));
 
         Assert.Equal(13, view.LastSeq);
-        var late = await merchant.PostAsJsonAsync($"/api/disputes/{disputeId}/messages", new { text = "Sorry, I was away." });
+        // Escalated: the chat stays open, but the parties' own offers are over.
+        var late = await merchant.PostAsJsonAsync($"/api/disputes/{disputeId}/offers", new { remedy = "PartialRefund", amount = 10 });
         Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
     }
 

@@ -39,7 +39,7 @@ public sealed class WalkthroughTests(ApiFixture fixture)
         Assert.Equal(s.MerchantId, dispute.MerchantId);
         Assert.Equal("Lakeside Tea House", dispute.Order.StoreName);
         Assert.NotNull(dispute.Deadlines.MerchantRespondBy);
-        Assert.Equal([DisputeAction.SendMessage, DisputeAction.Withdraw], dispute.AllowedActions);
+        Assert.Equal([DisputeAction.SendMessage, DisputeAction.Withdraw, DisputeAction.AddEvidence], dispute.AllowedActions);
         var id = dispute.DisputeId;
 
         var merchantView = await s.Merchant.GetFromJsonAsync<DisputeView>($"/api/disputes/{id}", Scenario.Json);
@@ -58,9 +58,11 @@ public sealed class WalkthroughTests(ApiFixture fixture)
         Assert.Equal(DisputeEventType.OfferAccepted, accepted.Type);
         Assert.Equal(120m, accepted.Amount);
 
+        // Settled, and at once an instruction to the payment platform.
         var settled = await s.Consumer.GetFromJsonAsync<DisputeView>($"/api/disputes/{id}", Scenario.Json);
-        Assert.Equal(DisputeState.Settled, settled!.State);
-        Assert.NotNull(settled.Deadlines.RemedyDueBy);
+        Assert.Equal(DisputeState.Enforcing, settled!.State);
+        Assert.Equal((Remedy.PartialRefund, 120m), (settled.Outcome!.Remedy, settled.Outcome.Amount));
+        Assert.NotNull(settled.Deadlines.InstructionDueBy);
 
         // Both sides see the same full, ordered timeline.
         var consumerTimeline = await s.TimelineAsync(id, s.Consumer);
@@ -70,20 +72,21 @@ public sealed class WalkthroughTests(ApiFixture fixture)
         Assert.Equal(
             [DisputeEventType.Opened, DisputeEventType.Message, DisputeEventType.StateChanged, DisputeEventType.Message,
              DisputeEventType.Offer, DisputeEventType.OfferRejected, DisputeEventType.Offer, DisputeEventType.OfferAccepted,
-             DisputeEventType.StateChanged],
+             DisputeEventType.StateChanged, DisputeEventType.InstructionIssued, DisputeEventType.StateChanged],
             consumerTimeline.Select(e => e.Type));
         Assert.All(consumerTimeline, e => Assert.Equal(id, e.DisputeId));
         var tail = await s.TimelineAsync(id, s.Consumer, afterSeq: counter.Seq);
-        Assert.Equal([accepted.Seq, accepted.Seq + 1], tail.Select(e => e.Seq));
+        Assert.Equal([accepted.Seq, accepted.Seq + 1, accepted.Seq + 2, accepted.Seq + 3], tail.Select(e => e.Seq));
 
-        // The consumer confirms the remedy was carried out.
-        var confirmed = await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{id}/confirm", null));
-        Assert.Equal(DisputeEventType.RemedyConfirmed, confirmed.Type);
+        // The consumer confirms receipt only once the platform has reported the remedy carried out.
+        var early = await s.Consumer.PostAsync($"/api/disputes/{id}/confirm", null);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("payment platform reports", await early.Content.ReadAsStringAsync());
 
         // 5. Each side lists its disputes with state, running deadline and figures.
         var merchantList = await s.Merchant.GetFromJsonAsync<PartyDisputes>($"/api/merchants/{s.MerchantId}/disputes", Scenario.Json);
         var line = Assert.Single(merchantList!.Disputes);
-        Assert.Equal(DisputeState.Settled, line.State);
+        Assert.Equal(DisputeState.Enforcing, line.State);
         Assert.Equal(1, merchantList.Figures.SettledByParties);
         Assert.NotNull(merchantList.Figures.MedianTimeToFirstResponse);
         var consumerList = await s.Consumer.GetFromJsonAsync<PartyDisputes>($"/api/consumers/{s.ConsumerId}/disputes", Scenario.Json);
@@ -111,7 +114,7 @@ public sealed class WalkthroughTests(ApiFixture fixture)
         var withdrawn = await Scenario.EventAsync(await s.Consumer.PostAsync($"/api/disputes/{dispute.DisputeId}/withdraw", null));
         Assert.Equal(DisputeState.Withdrawn, withdrawn.State);
         var view = await s.Merchant.GetFromJsonAsync<DisputeView>($"/api/disputes/{dispute.DisputeId}", Scenario.Json);
-        Assert.Empty(view!.AllowedActions);
+        Assert.Equal([DisputeAction.GiveFeedback], view!.AllowedActions);
     }
 
     [Fact]

@@ -22,7 +22,16 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var options = new MediationSiloOptions { DataDirectory = DataDirectory };
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection().Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            // Each mediation test has a city of its own, so that desks never share cases between tests.
+            ["Mediation:Cities:Balance:Mediators:0"] = "med-b1",
+            ["Mediation:Cities:Balance:Mediators:1"] = "med-b2",
+            ["Mediation:Cities:Balance:Mediators:2"] = "med-b3",
+            ["Mediation:Cities:Ruling:Mediators:0"] = "med-r1",
+            ["Mediation:Cities:Returns:Mediators:0"] = "med-x1",
+            ["Mediation:Desk:MaxOpenCases"] = "5",
+        }).Build();
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSilo((_, silo) =>
         {

@@ -59,23 +59,28 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Assert.Equal(DisputeEventType.OfferAccepted, accepted.Type);
         Assert.Equal(120m, accepted.Amount);
         var settled = await dispute.GetAsync(consumer);
-        Assert.Equal(DisputeState.Settled, settled.State);
+        // Settled, and straight on to the payment platform: a partial refund needs no return first.
+        Assert.Equal(DisputeState.Enforcing, settled.State);
         Assert.Equal(counter.Seq, settled.SettledWith?.Seq);
-        Assert.Equal([DisputeAction.SendMessage, DisputeAction.ConfirmRemedy], settled.AllowedActions);
+        Assert.Equal(new DisputeOutcome("settlement", Remedy.PartialRefund, 120m, false, $"ins-{opened.DisputeId}-9", null), settled.Outcome);
+        Assert.Equal([DisputeAction.SendMessage], settled.AllowedActions);
 
         var timeline = await dispute.GetEventsAsync(merchant, 0, 100);
         Assert.Equal(Enumerable.Range(1, timeline.Count).Select(i => (long)i), timeline.Select(e => e.Seq));
         Assert.Equal(
             [DisputeEventType.Opened, DisputeEventType.Message, DisputeEventType.StateChanged, DisputeEventType.Message,
-             DisputeEventType.Offer, DisputeEventType.Offer, DisputeEventType.OfferAccepted, DisputeEventType.StateChanged],
+             DisputeEventType.Offer, DisputeEventType.Offer, DisputeEventType.OfferAccepted, DisputeEventType.StateChanged,
+             DisputeEventType.InstructionIssued, DisputeEventType.StateChanged],
             timeline.Select(e => e.Type));
         Assert.Equal(hello.Seq, timeline[1].Seq);
         Assert.Equal(DisputeState.Negotiating, timeline[2].State);
-        Assert.Equal(DisputeState.Settled, timeline[^1].State);
+        Assert.Equal(DisputeState.Settled, timeline[7].State);
+        Assert.Equal((Remedy.PartialRefund, 120m), (timeline[8].Remedy, timeline[8].Amount));
+        Assert.Equal(DisputeState.Enforcing, timeline[^1].State);
 
         var merchantList = await Grains.GetGrain<IMerchantGrain>(order.MerchantId).ListAsync(merchant);
         var line = Assert.Single(merchantList.Disputes);
-        Assert.Equal(DisputeState.Settled, line.State);
+        Assert.Equal(DisputeState.Enforcing, line.State);
         Assert.Equal(1, merchantList.Figures.SettledByParties);
         Assert.NotNull(merchantList.Figures.MedianTimeToFirstResponse);
     }
@@ -134,7 +139,7 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Assert.Equal(DisputeState.Withdrawn, withdrawn.State);
         var refused = await Assert.ThrowsAsync<MediationException>(() => dispute.SendMessageAsync(merchant, "wait"));
         Assert.Equal(ErrorCode.Conflict, refused.Code);
-        Assert.Empty((await dispute.GetAsync(consumer)).AllowedActions);
+        Assert.Equal([DisputeAction.GiveFeedback], (await dispute.GetAsync(consumer)).AllowedActions);
 
         // A closed case stays closed (issue 7, item 8): a new dispute on the order is refused, naming this one.
         var reopened = await Assert.ThrowsAsync<MediationException>(() => OpenAsync(order, consumer));

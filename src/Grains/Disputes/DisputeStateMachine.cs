@@ -55,6 +55,8 @@ public static class DisputeStateMachine
             return $"a {role.WireName()} cannot {Describe(action)} on a dispute";
         if (role == Role.Mediator && !MediatorActions.Contains(action))
             return $"a mediator cannot {Describe(action)}";
+        if (role == Role.Mediator && facts.MediatorId is null)
+            return "no mediator is assigned to this dispute";
         if (role != Role.Mediator && MediatorOnly.Contains(action))
             return $"only the assigned mediator can {Describe(action)}";
 

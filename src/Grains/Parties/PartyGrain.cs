@@ -32,8 +32,8 @@ public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDis
         return new PartyFigures(
             Opened: all.Count,
             Open: all.Count(d => d.State.IsOpen()),
-            SettledByParties: Count(DisputeState.Settled),
-            Escalated: Count(DisputeState.Escalated),
+            SettledByParties: all.Count(d => d.SettledByParties),
+            Escalated: all.Count(d => d.EscalatedAt is not null),
             Withdrawn: Count(DisputeState.Withdrawn),
             Expired: Count(DisputeState.Expired),
             MedianTimeToFirstResponse: Median(all.Where(d => d.MerchantFirstRespondedAt is not null).Select(d => d.MerchantFirstRespondedAt!.Value - d.OpenedAt)));
