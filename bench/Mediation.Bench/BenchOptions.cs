@@ -34,6 +34,8 @@ public sealed class BenchOptions
     public bool NoTyping { get; private set; }
     /// <summary>Run every rate of the sweep even after one failed.</summary>
     public bool KeepGoing { get; private set; }
+    /// <summary>Production topology: SIGKILL the last silo this many seconds into the sweep (the kill scenario).</summary>
+    public double? KillSiloAfterSeconds { get; private set; }
     /// <summary>Only redraw the chart of a JSON file a run wrote, beside it.</summary>
     public string? ChartFrom { get; private set; }
     /// <summary>Internal: run as a load worker on this slice file (see <see cref="WorkerLoad"/>).</summary>
@@ -89,6 +91,8 @@ public sealed class BenchOptions
           --relay-only         measure the relay only
           --no-typing          skip the typing baseline
           --keep-going         run every rate even after two in a row failed
+          --kill-silo-after S  production, load in this process: kill -9 the last silo S s into the sweep; the report
+                               adds failed calls and p50/p99 before, 0-10 s after and from 10 s after the kill
           --chart FILE.json    only redraw the chart (FILE.png) and print the report again from an earlier run's JSON
           --drain S            seconds to wait for late deliveries after a phase (default 5)
           --setup-concurrency  HTTP requests in flight while creating orders and disputes (default 32)
@@ -198,6 +202,7 @@ public sealed class BenchOptions
                 case "--relay-only": o.RelayOnly = true; break;
                 case "--no-typing": o.NoTyping = true; break;
                 case "--keep-going": o.KeepGoing = true; break;
+                case "--kill-silo-after": o.KillSiloAfterSeconds = Positive(name); break;
                 case "--worker": o.WorkerSlice = Value(); break;
                 case "--chart": o.ChartFrom = Value(); break;
                 case "--drain": o.DrainSeconds = NonNegative(name); break;
@@ -245,6 +250,8 @@ public sealed class BenchOptions
             throw new ArgumentException("--compare runs its own two-phase scenario; --rates, --load-processes, --topology, --idle-seconds and --no-relay apply to the relay run");
         if (o.Production && o.Url is not null) throw new ArgumentException("--topology production starts the services itself; it makes no sense with --url");
         if (o.Spread == Spread.Cross && (!o.Production || o.ApiNodes < 2)) throw new ArgumentException("--spread cross needs --topology production with 2 API nodes or more");
+        if (o.KillSiloAfterSeconds is not null && (!o.Production || o.Silos < 2 || o.LoadProcesses > 0))
+            throw new ArgumentException("--kill-silo-after needs --topology production, --silos 2 or more and the load in this process (--load-processes 0)");
         if (o.NoRelay && o.RelayOnly) throw new ArgumentException("--no-relay and --relay-only leave nothing to measure");
         if (o.Compare && !warmupGiven) o.WarmupSeconds = 5;
         o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : o.Production ? "production" : "embedded";

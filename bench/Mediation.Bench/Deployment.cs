@@ -52,9 +52,12 @@ public sealed class Deployment : IAsyncDisposable
         _processes.SelectMany(p => p.Problems().Select(q => (Problem: $"{ProcessName(p)}: {q.Problem}", q.Count)))
             .OrderByDescending(p => p.Count).ToList();
 
-    public string? ExitedProcesses() =>
-        _processes.Where(p => p.ExitCode is not null).Select(p => $"{ProcessName(p)} exited with {p.ExitCode}").ToList() is { Count: > 0 } exited
+    /// <param name="except">A process the run killed on purpose (the kill scenario's silo).</param>
+    public string? ExitedProcesses(ServiceProcess? except = null) =>
+        _processes.Where(p => p.ExitCode is not null && p != except).Select(p => $"{ProcessName(p)} exited with {p.ExitCode}").ToList() is { Count: > 0 } exited
             ? string.Join("; ", exited) : null;
+
+    public string NameOf(ServiceProcess process) => ProcessName(process);
 
     public string Tails() => string.Join("\n", _processes.Select(p => $"--- {ProcessName(p)}:\n{p.Tail()}"));
 

@@ -28,12 +28,17 @@ public sealed class Phase(string name)
     public long Acked => Interlocked.Read(ref _acked);
     public long Errors => Interlocked.Read(ref _errors);
 
-    public void SendStarted() => Interlocked.Increment(ref _sent);
+    public void SendStarted()
+    {
+        Interlocked.Increment(ref _sent);
+        if (SiloKill.Recording) SiloKill.Sent();
+    }
     public void SendAcked() => Interlocked.Increment(ref _acked);
 
     public void SendFailed(Exception e)
     {
         Interlocked.Increment(ref _errors);
+        if (SiloKill.Recording) SiloKill.Failed();
         _errorKinds.AddOrUpdate(ErrorKind(e), 1, (_, n) => n + 1);
     }
 
@@ -41,6 +46,7 @@ public sealed class Phase(string name)
     {
         var ms = Stopwatch.GetElapsedTime(sentTimestamp, receivedTimestamp).TotalMilliseconds;
         lock (_lock) _latenciesMs.Add(ms);
+        if (SiloKill.Recording) SiloKill.Delivered(sentTimestamp, ms);
     }
 
     /// <summary>Every delivery's latency so far, in milliseconds, unsorted.</summary>

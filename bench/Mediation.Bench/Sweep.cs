@@ -131,6 +131,19 @@ public static class Sweep
             // 6. The sweep: message phases at each offered rate, lowest first; by default it stops after two rates in a
             //    row fail (p99 ≥ 1 s, an error or an undelivered message): higher rates only pile up more backlog. One
             //    failure is not enough: the first phase also carries every dispute's first merchant answer.
+            var victim = options.KillSiloAfterSeconds is not null && label == Deployment.MediationLabel
+                ? deployment.Processes.LastOrDefault(p => p.Role == "silo") : null;
+            Task? killing = null;
+            if (victim is not null)
+            {
+                SiloKill.Start();
+                killing = Task.Run(async () =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(options.KillSiloAfterSeconds!.Value), cancel);
+                    progress.WriteLine($"[{label}] kill -9 {deployment.NameOf(victim)} (pid {victim.ProcessId})");
+                    SiloKill.Kill(victim);
+                }, cancel);
+            }
             var failedInARow = 0;
             foreach (var offered in options.OfferedRates(connections))
             {
@@ -156,7 +169,12 @@ public static class Sweep
                 run.Typing = RatePoint.From(offered, connections, plan, result, cpu, wall);
                 run.Observations = result.Counters;
             }
-            run.ExitedProcesses = deployment.ExitedProcesses();
+            if (killing is not null)
+            {
+                await killing;
+                run.Kill = SiloKill.Summarize(deployment.NameOf(victim!));
+            }
+            run.ExitedProcesses = deployment.ExitedProcesses(except: victim);
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancel.IsCancellationRequested)
         {

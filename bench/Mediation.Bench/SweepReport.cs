@@ -118,6 +118,14 @@ public sealed class SweepReport
         Line("  (saturating throughput: the highest offered rate with p99 < 1 s, no error and nothing undelivered; '≥' when the");
         Line("   highest rate tried passed, so the true figure may be higher; ratio = mediation / relay, both as measured)");
 
+        foreach (var sys in Systems.Where(x => x.Kill is not null))
+        {
+            Line();
+            Line($"{sys.Label}: {sys.Kill!.Victim} killed (SIGKILL) mid-run; by send time (failures by answer time)");
+            foreach (var w in sys.Kill.Windows)
+                Line($"  {w.Name,-16} sent {w.Sent,7}  failed {w.Failed,5} ({w.FailedPercent:F2} %)  delivered {w.Delivered,7}  p50 {w.P50Ms,8:F1} ms  p99 {w.P99Ms,8:F1} ms  max {w.MaxMs,8:F1} ms");
+        }
+
         Line();
         Line("observations");
         foreach (var sys in Systems)
@@ -165,6 +173,8 @@ public sealed class SystemRun
     public CounterSnapshot? Observations { get; set; }
     public Dictionary<string, int> LogProblems { get; set; } = [];
     public int LogProblemCount { get; set; }
+    /// <summary>The kill scenario's figures (<c>--kill-silo-after</c>).</summary>
+    public KillRun? Kill { get; set; }
 
     /// <summary>The highest offered rate that passed (p99 &lt; 1 s, no error, nothing undelivered); null if none did.</summary>
     public double? SaturatingPerSecond => Points.Where(p => p.Passed).Select(p => (double?)p.OfferedPerSecond).Max();

@@ -198,4 +198,8 @@ public sealed record PartyFigures(
 public sealed record PartyDisputes(
     [property: Id(0)] string PartyId,
     [property: Id(1)] IReadOnlyList<DisputeSummary> Disputes,
-    [property: Id(2)] PartyFigures Figures);
+    [property: Id(2)] PartyFigures Figures)
+{
+    /// <summary>A merchant's list carries its standing.</summary>
+    [Id(3)] public MerchantStanding? Standing { get; init; }
+}

@@ -169,8 +169,24 @@ public sealed class MediationApiTests(MediationFixture fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, away.StatusCode);
         Assert.False((await away.Content.ReadFromJsonAsync<MediatorQueue>(Json))!.Available);
 
+        // The desk over the hub: the city's whole queue each time it changes.
+        await using var desk = await PartyConnection.ConnectAsync(Factory.BaseAddress, "med-n1", "mediator");
+        var news = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        desk.Hub.On<JsonElement>("QueueChanged", q => news.Writer.TryWrite(q));
+        await desk.Hub.InvokeAsync("FollowQueue", "Ningbo");
+        var notMine = await Assert.ThrowsAsync<HubException>(() => desk.Hub.InvokeAsync("FollowQueue", "Suzhou"));
+        Assert.Contains("not a mediator of Suzhou", notMine.Message);
+
         // Away: an escalated case of the city waits in the queue.
         var c = await EscalatedAsync("Ningbo");
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            while (true)
+            {
+                var line = await news.Reader.ReadAsync(timeout.Token);
+                if (line.GetProperty("cases").EnumerateArray().Any(q => q.GetProperty("disputeId").GetString() == c.DisputeId)) break;
+            }
+        }
         var queue = (await mediator.GetFromJsonAsync<MediatorQueue>("/api/mediators/med-n1/queue", Json))!;
         Assert.Contains(queue.Waiting, w => w.DisputeId == c.DisputeId);
         Assert.Equal(DisputeState.Escalated, (await ViewAsync(c.Consumer, c.DisputeId)).State);
@@ -196,5 +212,7 @@ public sealed class MediationApiTests(MediationFixture fixture) : IClassFixture<
         var standing = (await c.Consumer.GetFromJsonAsync<MerchantStanding>($"/api/merchants/{c.MerchantId}/standing", Json))!;
         Assert.Equal((true, 1, 0, 0), (standing.Verified, standing.Disputes, standing.RulingsAgainst, standing.UnpaidClaims));
         Assert.Null(standing.ResolutionRateByParties); // nothing finished yet
+        var list = (await c.Merchant.GetFromJsonAsync<PartyDisputes>($"/api/merchants/{c.MerchantId}/disputes", Json))!;
+        Assert.Equal(standing, list.Standing);
     }
 }

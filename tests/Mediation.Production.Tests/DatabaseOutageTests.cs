@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Mediation.Api.Tests;
 using Npgsql;
 using Xunit.Abstractions;
 

@@ -1,4 +1,3 @@
-using Mediation.Api.Tests;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Mediation.Production.Tests;

@@ -1,4 +1,3 @@
-using Mediation.Api.Tests;
 
 namespace Mediation.Production.Tests;
 
@@ -13,15 +12,21 @@ public sealed class ProductionSettings(string connectionString)
     public string ServiceId { get; } = $"service-{Guid.NewGuid():N}"[..16];
     public Dictionary<string, string> Extra { get; } = new();
 
-    private Dictionary<string, string> Shared() => new(Extra)
+    /// <summary>The deployment's settings; a key in <see cref="Extra"/> wins (a test that wants the production heartbeat, say).</summary>
+    private Dictionary<string, string> Shared()
     {
-        ["Mediation__Storage"] = "PostgreSql",
-        ["ConnectionStrings__Mediation"] = ConnectionString,
-        ["Mediation__AdvertisedAddress"] = "127.0.0.1",
-        ["Mediation__ClusterId"] = ClusterId,
-        ["Mediation__ServiceId"] = ServiceId,
-        ["Mediation__HeartbeatPeriod"] = "00:00:01",
-    };
+        var shared = new Dictionary<string, string>
+        {
+            ["Mediation__Storage"] = "PostgreSql",
+            ["ConnectionStrings__Mediation"] = ConnectionString,
+            ["Mediation__AdvertisedAddress"] = "127.0.0.1",
+            ["Mediation__ClusterId"] = ClusterId,
+            ["Mediation__ServiceId"] = ServiceId,
+            ["Mediation__HeartbeatPeriod"] = "00:00:01",
+        };
+        foreach (var (key, value) in Extra) shared[key] = value;
+        return shared;
+    }
 
     /// <summary>A standalone silo (or a co-hosting API node) on fresh loopback ports.</summary>
     public Dictionary<string, string> Silo() => new(Shared())

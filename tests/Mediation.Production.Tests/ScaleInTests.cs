@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Json;
-using Mediation.Api.Tests;
 using Microsoft.AspNetCore.SignalR.Client;
 using Xunit.Abstractions;
 

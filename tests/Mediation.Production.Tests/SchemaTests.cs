@@ -1,5 +1,4 @@
 using System.Net.Http.Json;
-using Mediation.Api.Tests;
 using Mediation.Silo.Schema;
 
 namespace Mediation.Production.Tests;

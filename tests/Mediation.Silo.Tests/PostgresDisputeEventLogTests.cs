@@ -11,7 +11,7 @@ namespace Mediation.Silo.Tests;
 
 // Behaviour of the message history writers (IDisputeEventLog). The shared behaviour lives in
 // DisputeEventLogBehaviour and runs against both logs: PostgreSQL here (a throwaway server from the
-// PostgreSqlServerFixture of SchemaContractTests.cs, one per test class), SQLite in SqliteDisputeEventLogTests.cs.
+// PostgresServer of SchemaContractTests.cs, one per test class), SQLite in SqliteDisputeEventLogTests.cs.
 
 // ---------------------------------------------------------------------------------------------
 // Shared behaviour (both logs).
@@ -301,8 +301,8 @@ internal sealed class CapturingLogger<T>(ConcurrentQueue<string> lines) : ILogge
 // PostgreSQL.
 // ---------------------------------------------------------------------------------------------
 
-public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server, ITestOutputHelper output)
-    : DisputeEventLogBehaviour(output), IClassFixture<PostgreSqlServerFixture>, IAsyncLifetime
+public sealed class PostgresDisputeEventLogTests(PostgresServer server, ITestOutputHelper output)
+    : DisputeEventLogBehaviour(output), IClassFixture<PostgresServer>, IAsyncLifetime
 {
     public Task InitializeAsync() => SchemaInstaller.ApplyPostgreSqlAsync(UnpooledConnectionString); // idempotent and quick
 
@@ -339,7 +339,7 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
     [Fact]
     public async Task Appends_fail_fast_while_PostgreSQL_is_down_and_recover_once_it_is_back()
     {
-        var control = await PostgresServerControl.OfAsync(server.ConnectionString);
+        var control = server;
         // Connect and command timeouts this log would wait out if it did not fail on the refused connection;
         // "fast" is well under them, which leaves a loaded machine room.
         var waitedOut = TimeSpan.FromSeconds(30);
@@ -382,7 +382,7 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
         }
         finally
         {
-            await control.StartAsync();
+            await control.StartAgainAsync();
         }
 
         // Nothing half-written: only the event committed before the outage.
@@ -399,7 +399,7 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
     [Fact]
     public async Task After_a_quiet_restart_the_first_append_and_read_succeed_on_fresh_connections()
     {
-        var control = await PostgresServerControl.OfAsync(server.ConnectionString);
+        var control = server;
         await using var log = NewLog();
         var dispute = NewId("d-quiet");
         var events = Enumerable.Range(1, 6).Select(seq => EventLogTestData.FullEvent(dispute, seq)).ToList();
@@ -408,7 +408,7 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
         await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => log.ReadAsync(dispute, 0, 100)));
 
         await control.StopAsync();
-        await control.StartAsync(); // nothing touched the log while the server was down
+        await control.StartAgainAsync(); // nothing touched the log while the server was down
 
         await log.AppendAsync(events[2..4]).WaitAsync(TimeSpan.FromSeconds(30));
         EventLogTestData.AssertSameEvents(events[..4], await log.ReadAsync(dispute, 0, 100));
@@ -432,71 +432,5 @@ public sealed class PostgresDisputeEventLogTests(PostgreSqlServerFixture server,
     private sealed class Releaser(Func<Task> release) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync() => await release();
-    }
-}
-
-/// <summary>
-/// Stops and starts a running throwaway server on its own data directory (found with <c>SHOW data_directory</c>),
-/// keeping port and data. scripts/pg.sh has no restart and its stop removes the directory, so the stop is
-/// <c>pg_ctl stop -m fast</c> run as the data directory's owner (runuser when root, like pg.sh does) and the
-/// start is <c>scripts/pg.sh start DIR PORT</c>, which starts an existing cluster without initdb.
-/// </summary>
-internal sealed class PostgresServerControl
-{
-    private readonly string _dir;
-    private readonly int _port;
-
-    private PostgresServerControl(string dir, int port)
-    {
-        _dir = dir;
-        _port = port;
-    }
-
-    public static async Task<PostgresServerControl> OfAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SHOW data_directory", connection);
-        var dataDir = (string)(await command.ExecuteScalarAsync())!;
-        Assert.EndsWith("/data", dataDir);
-        return new PostgresServerControl(Path.GetDirectoryName(dataDir)!, new NpgsqlConnectionStringBuilder(connectionString).Port);
-    }
-
-    public Task StopAsync() => RunAsync("bash", "-c", """
-        set -eu
-        data="$1/data"
-        bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-        owner="$(stat -c %U "$data")"
-        if [ "$(id -u)" -eq 0 ] && [ "$owner" != root ]; then
-            runuser -u "$owner" -- "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop
-        else
-            "$bin/pg_ctl" -D "$data" -m fast -w -t 30 stop
-        fi
-        """, "pg-stop", _dir);
-
-    public Task StartAsync() => RunAsync("bash", Path.Combine(RepoRoot(), "scripts", "pg.sh"), "start", _dir, _port.ToString());
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args) psi.ArgumentList.Add(arg);
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(cts.Token);
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{string.Join(' ', args)} failed ({process.ExitCode}):\n{await stdout}\n{await stderr}");
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mediation.sln")) || File.Exists(Path.Combine(dir.FullName, "Mediation.slnx")))
-                return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"Mediation.sln not found above {AppContext.BaseDirectory}");
     }
 }

@@ -182,13 +182,6 @@ internal static class SchemaTestSupport
         return keys;
     }
 
-    public static int FreeTcpPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
         var sw = Stopwatch.StartNew();
@@ -260,8 +253,8 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
     /// <param name="reminderClock">The reminder service's clock: reminders tick when the test moves it.</param>
     private IHost BuildSilo(string connectionString, TimeProvider reminderClock)
     {
-        var siloPort = SchemaTestSupport.FreeTcpPort();
-        var gatewayPort = SchemaTestSupport.FreeTcpPort();
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         return new HostBuilder()
             .UseOrleans(silo =>
             {
@@ -479,85 +472,16 @@ public sealed class SqliteSchemaContractTests(ITestOutputHelper output) : IDispo
 // PostgreSQL: clustering + grain persistence + reminders on a 2-silo cluster.
 // ---------------------------------------------------------------------------------------------
 
-/// <summary>Starts a throwaway PostgreSQL server with scripts/pg.sh and stops it afterwards.</summary>
-public sealed class PostgreSqlServerFixture : IAsyncLifetime
-{
-    private string? _dataDir;
-    private string? _script;
-
-    public string ConnectionString { get; private set; } = "";
-
-    public async Task InitializeAsync()
-    {
-        _script = Path.Combine(FindRepoRoot(), "scripts", "pg.sh");
-        var port = SchemaTestSupport.FreeTcpPort();
-        var (exitCode, stdout, stderr) = await RunScript("start", "", port.ToString());
-        if (exitCode != 0)
-        {
-            throw new InvalidOperationException($"pg.sh start failed ({exitCode}):\n{stdout}\n{stderr}");
-        }
-
-        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        _dataDir = lines.FirstOrDefault(l => l.StartsWith("PG_DIR=", StringComparison.Ordinal))?["PG_DIR=".Length..];
-        ConnectionString = lines[^1];
-        Assert.StartsWith("Host=", ConnectionString);
-    }
-
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        if (_dataDir is not null)
-        {
-            await RunScript("stop", _dataDir);
-        }
-    }
-
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunScript(params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(_script!);
-        foreach (var arg in args)
-        {
-            psi.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Mediation.sln")) || File.Exists(Path.Combine(dir.FullName, "Mediation.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"Mediation.sln not found above {AppContext.BaseDirectory}");
-    }
-}
-
-public sealed class PostgreSqlSchemaContractTests(PostgreSqlServerFixture server, ITestOutputHelper output)
-    : IClassFixture<PostgreSqlServerFixture>
+public sealed class PostgreSqlSchemaContractTests(PostgresServer server, ITestOutputHelper output)
+    : IClassFixture<PostgresServer>
 {
     private const string ServiceId = "mediation-pg-schema-test";
 
     private IHost BuildSilo(string clusterId, string name)
     {
         var cs = server.ConnectionString;
-        var siloPort = SchemaTestSupport.FreeTcpPort();
-        var gatewayPort = SchemaTestSupport.FreeTcpPort();
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         return new HostBuilder()
             .UseOrleans(silo =>
             {

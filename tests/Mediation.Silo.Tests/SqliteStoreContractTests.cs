@@ -31,8 +31,8 @@ public sealed class SqliteStoreContractTests(ITestOutputHelper output) : IDispos
 
     private IHost BuildSilo(string connectionString)
     {
-        var siloPort = SchemaTestSupport.FreeTcpPort();
-        var gatewayPort = SchemaTestSupport.FreeTcpPort();
+        var siloPort = FreePort.Next();
+        var gatewayPort = FreePort.Next();
         return new HostBuilder()
             .UseOrleans(silo =>
             {

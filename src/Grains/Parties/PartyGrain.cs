@@ -1,4 +1,6 @@
 using Mediation.Grains.Disputes;
+using Mediation.Grains.Merchants;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
 namespace Mediation.Grains.Parties;
@@ -23,8 +25,11 @@ public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDis
             .ThenByDescending(d => d.UpdatedAt)
             .Select(d => d with { Unread = Math.Max(0, d.LastSeq - (owner == Role.Merchant ? d.MerchantReadSeq : d.ConsumerReadSeq)) })
             .ToArray();
-        return new PartyDisputes(id, list, Figures(lines));
+        return new PartyDisputes(id, list, Figures(lines)) { Standing = await StandingAsync(lines) };
     }
+
+    /// <summary>What the list adds about its owner (a merchant's standing).</summary>
+    protected virtual Task<MerchantStanding?> StandingAsync(IReadOnlyList<DisputeSummary> lines) => Task.FromResult<MerchantStanding?>(null);
 
     private static PartyFigures Figures(IReadOnlyList<DisputeSummary> all)
     {
@@ -50,7 +55,14 @@ public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDis
 
 /// <summary>A read of the projection: any silo may answer, so it runs where it is called.</summary>
 [StatelessWorker]
-public sealed class MerchantGrain(IDisputeEventLog log) : PartyGrain(log, Role.Merchant), IMerchantGrain;
+public sealed class MerchantGrain(IDisputeEventLog log, IOptions<StandingOptions> standing) : PartyGrain(log, Role.Merchant), IMerchantGrain
+{
+    protected override async Task<MerchantStanding?> StandingAsync(IReadOnlyList<DisputeSummary> lines)
+    {
+        var profile = await GrainFactory.GetGrain<IMerchantProfileGrain>(this.GetPrimaryKeyString()).GetAsync();
+        return Standing.Of(profile, lines, standing.Value.FlagBelow);
+    }
+}
 
 [StatelessWorker]
 public sealed class ConsumerGrain(IDisputeEventLog log) : PartyGrain(log, Role.Consumer), IConsumerGrain;

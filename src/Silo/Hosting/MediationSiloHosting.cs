@@ -50,6 +50,15 @@ public static class MediationSiloHosting
     public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = options.ProbeTimeout;
+            o.NumMissedProbesLimit = options.MissedProbesLimit;
+            o.NumVotesForDeathDeclaration = options.VotesForDeath;
+            o.IAmAliveTablePublishTimeout = options.IAmAlivePeriod;
+            // A silo that is itself starved of CPU waits longer before it suspects others, instead of voting wrongly.
+            o.ExtendProbeTimeoutDuringDegradation = true;
+        });
         if (options.Storage == StorageKind.Sqlite)
         {
             IPEndPoint? primary = options.PrimarySiloPort is { } port ? new IPEndPoint(IPAddress.Loopback, port) : null;
@@ -79,6 +88,8 @@ public static class MediationSiloHosting
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
             _ => (PostgresInvariant, RequirePostgres(options)),
         };
+
+        silo.AddIncomingGrainCallFilter<DatabaseFaults>();
 
         // The schema must be in place before any provider touches the database: the first stage of the silo's start.
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(new SchemaOnStart(options));
@@ -171,7 +182,17 @@ public static class MediationSiloHosting
             lifecycle.Subscribe(nameof(SchemaOnStart), ServiceLifecycleStage.First, ct => ApplySchemaAsync(options, ct));
     }
 
-    private static string RequirePostgres(MediationSiloOptions options) =>
-        options.PostgresConnectionString
-        ?? throw new InvalidOperationException("Mediation:Storage is PostgreSql but ConnectionStrings:Mediation is not set");
+    /// <summary>
+    /// The PostgreSQL connection string with each pool bounded (<see cref="MediationSiloOptions.PostgresMaxPoolSize"/>)
+    /// unless it sets its own: Npgsql's default of 100 per pool, times two pools per silo, times a scaled-out cluster,
+    /// exceeds a server's max_connections (a fourth silo joining under load met "53300: too many clients").
+    /// </summary>
+    private static string RequirePostgres(MediationSiloOptions options)
+    {
+        var connectionString = options.PostgresConnectionString
+            ?? throw new InvalidOperationException("Mediation:Storage is PostgreSql but ConnectionStrings:Mediation is not set");
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.Keys.Cast<string>().Any(k => k.Replace(" ", "").ToLowerInvariant() is "maxpoolsize" or "maximumpoolsize")) return connectionString;
+        return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = options.PostgresMaxPoolSize }.ConnectionString;
+    }
 }

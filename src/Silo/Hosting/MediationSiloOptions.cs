@@ -29,6 +29,12 @@ public sealed record MediationSiloOptions
     /// <summary>PostgreSQL connection string (<c>ConnectionStrings:Mediation</c>) in production mode.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>
+    /// Connections per PostgreSQL pool of a process (a silo has two: the event log and the Orleans providers). Every
+    /// silo of a scaled-out cluster must fit the server's max_connections: silos × 2 × this, plus API nodes.
+    /// </summary>
+    public int PostgresMaxPoolSize { get; init; } = 20;
+
     public int SiloPort { get; init; } = 11111;
 
     /// <summary>0 opens no gateway: the embedded default co-hosts its only client.</summary>
@@ -52,6 +58,30 @@ public sealed record MediationSiloOptions
     /// <summary>Orleans' floor for reminder periods; tests lower it to see deadlines re-fire quickly.</summary>
     public TimeSpan? MinimumReminderPeriod { get; init; }
 
+    /// <summary>
+    /// How long a silo waits for a probe's answer, and so how often it probes (Orleans: 5 s). A killed pod is found
+    /// after about <see cref="MissedProbesLimit"/> × this: 3 × 2 s ≈ 6 s, inside issue 8's 10 s; below ~2 s a silo
+    /// starved of CPU for a moment (a GC, a throttled pod on a busy node) is suspected by mistake, and a false death
+    /// costs more than a slow detection: it kills a healthy silo's activations.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Missed probes before a silo suspects another (Orleans: 3): one lost packet or pause is not a death.</summary>
+    public int MissedProbesLimit { get; init; } = 3;
+
+    /// <summary>
+    /// Suspicions needed to declare a silo dead (Orleans: 2): two independent views, so one silo with a bad link to
+    /// another cannot evict it alone; Orleans caps it at the number of other active silos, so two silos still work.
+    /// </summary>
+    public int VotesForDeath { get; init; } = 2;
+
+    /// <summary>
+    /// How often a silo writes "I am alive" to the membership table (Orleans: 30 s). A starting silo skips entries older
+    /// than two of these when it checks connectivity, so a pod killed while no one was left to vote it dead does not
+    /// stop a new one from joining (a joining silo's ValidateInitialConnectivity was cancelled in issue 8's runs).
+    /// </summary>
+    public TimeSpan IAmAlivePeriod { get; init; } = TimeSpan.FromSeconds(15);
+
     public string ClusterId { get; init; } = "mediation";
     public string ServiceId { get; init; } = "mediation";
 
@@ -71,6 +101,7 @@ public sealed record MediationSiloOptions
             Storage = section.GetValue("Storage", defaults.Storage),
             DataDirectory = configuration["MEDIATION_DATA_DIR"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : defaults.DataDirectory,
             PostgresConnectionString = configuration.GetConnectionString("Mediation"),
+            PostgresMaxPoolSize = section.GetValue("PostgresMaxPoolSize", defaults.PostgresMaxPoolSize),
             SiloPort = section.GetValue("SiloPort", defaults.SiloPort),
             GatewayPort = section.GetValue("GatewayPort", defaults.GatewayPort),
             PrimarySiloPort = section.GetValue<int?>("PrimarySiloPort"),
@@ -79,6 +110,10 @@ public sealed record MediationSiloOptions
             StreamPollPeriod = section.GetValue("StreamPollPeriod", defaults.StreamPollPeriod),
             StreamQueues = section.GetValue("StreamQueues", defaults.StreamQueues),
             MinimumReminderPeriod = section.GetValue<TimeSpan?>("MinimumReminderPeriod"),
+            ProbeTimeout = section.GetValue("ProbeTimeout", defaults.ProbeTimeout),
+            MissedProbesLimit = section.GetValue("MissedProbesLimit", defaults.MissedProbesLimit),
+            VotesForDeath = section.GetValue("VotesForDeath", defaults.VotesForDeath),
+            IAmAlivePeriod = section.GetValue("IAmAlivePeriod", defaults.IAmAlivePeriod),
             ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
             ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
         };

@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 
-namespace Mediation.Production.Tests;
+namespace Mediation.Testing;
 
 /// <summary>
-/// A production-mode process of the service from this test's output folder: a standalone silo
-/// (<c>Mediation.Silo.dll</c>) or an API node (<c>Mediation.Api.dll</c>), configured only through environment
-/// variables, as a container would be.
+/// The service as an OS process from the test's output folder, configured only through environment variables, as a
+/// container would be: the embedded default as the README's run command starts it (<see cref="StartAsync"/>), or in
+/// production mode a standalone silo (<c>Mediation.Silo.dll</c>) or an API node (<c>Mediation.Api.dll</c>).
+/// The one wrapper of every test project; <c>MediationProcess</c> is a global alias of it in the test projects.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -17,6 +18,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Name { get; }
     public int? HttpPort { get; }
+    /// <summary>The HTTP port of an API node (embedded or client); 0 for a standalone silo.</summary>
+    public int Port => HttpPort ?? 0;
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
@@ -41,6 +44,28 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (line.Contains("Application started", StringComparison.Ordinal)) _started.TrySetResult();
     }
 
+    /// <summary>
+    /// The embedded default (one process co-hosting a silo on SQLite in <paramref name="dataDirectory"/>), started as
+    /// <c>dotnet Mediation.Api.dll</c>; returns once /health answers.
+    /// </summary>
+    public static async Task<ServiceProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null, int? port = null)
+    {
+        var httpPort = port ?? FreePort.Next();
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "Mediation.Api.dll")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
+        info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
+        info.Environment["Mediation__SiloPort"] = FreePort.Next().ToString();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
+        var service = new ServiceProcess("mediation", info, httpPort);
+        await service.WaitUntilHealthyAsync();
+        return service;
+    }
+
     /// <summary>Starts a standalone silo and returns once its host has started (it has joined the cluster).</summary>
     public static async Task<ServiceProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string> environment)
     {
@@ -52,14 +77,23 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts an API node on a free loopback port and returns once /health answers.</summary>
     public static async Task<ServiceProcess> StartApiAsync(string name, IReadOnlyDictionary<string, string> environment)
     {
-        var port = Mediation.Api.Tests.FreePort.Next();
+        var port = FreePort.Next();
         var info = Info("Mediation.Api.dll", environment);
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         var api = new ServiceProcess(name, info, port);
         await api.WaitForStartAsync();
-        using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        await Poll.UntilAsync(async () => (await http.GetAsync("/health")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), $"{name} healthy", () => api.Output);
+        await api.WaitUntilHealthyAsync();
         return api;
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await Poll.UntilAsync(async () =>
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"{Name} exited with {_process.ExitCode}:\n{Output}");
+            return (await http.GetAsync("/health")).IsSuccessStatusCode;
+        }, TimeSpan.FromSeconds(60), $"{Name} healthy", () => Output);
     }
 
     /// <summary>Runs <c>Mediation.Silo.dll --apply-schema</c> to completion; returns its output.</summary>
@@ -135,38 +169,19 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as a process manager stops a service, then wait for it to exit.</summary>
+    public Task StopGracefullyAsync() => TerminateAsync();
+
+    /// <summary>SIGKILL: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        if (!_process.HasExited) await KillAsync();
         _process.Dispose();
-    }
-}
-
-/// <summary>Waiting for something observable, with a deadline, instead of sleeping.</summary>
-public static class Poll
-{
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? diagnostics = null)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or Npgsql.NpgsqlException)
-            {
-                // not there yet
-            }
-            if (deadline.Elapsed > timeout)
-                Assert.Fail($"not {what} within {timeout.TotalSeconds:0} s{(diagnostics is null ? "" : ":\n" + diagnostics())}");
-            await Task.Delay(Interval); // poll interval
-        }
     }
 }

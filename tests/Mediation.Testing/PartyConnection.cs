@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Mediation.Api.Tests;
+namespace Mediation.Testing;
 
 /// <summary>A party's real SignalR client connection, recording everything the server pushes to it.</summary>
 public sealed class PartyConnection : IAsyncDisposable
@@ -12,14 +12,28 @@ public sealed class PartyConnection : IAsyncDisposable
     private readonly Channel<JsonElement> _summaries = Channel.CreateUnbounded<JsonElement>();
     private readonly Channel<JsonElement> _signals = Channel.CreateUnbounded<JsonElement>();
 
+    private readonly List<DisputeEvent> _received = [];
+
     public HubConnection Hub { get; }
+
+    /// <summary>Every event pushed to this connection so far, in arrival order (read or not).</summary>
+    public IReadOnlyList<DisputeEvent> ReceivedEvents { get { lock (_received) return _received.ToArray(); } }
+
+    public IReadOnlyList<long> ReceivedSeqs => ReceivedEvents.Select(e => e.Seq).ToArray();
+
+    /// <summary>Whether an event at or past <paramref name="seq"/> has arrived.</summary>
+    public bool HasReceived(long seq) { lock (_received) return _received.Count > 0 && _received.Max(e => e.Seq) >= seq; }
     public string UserId { get; }
 
     private PartyConnection(HubConnection hub, string userId)
     {
         Hub = hub;
         UserId = userId;
-        hub.On<DisputeEvent>("DisputeEvent", e => _events.Writer.TryWrite(e));
+        hub.On<DisputeEvent>("DisputeEvent", e =>
+        {
+            lock (_received) _received.Add(e);
+            _events.Writer.TryWrite(e);
+        });
         hub.On<JsonElement>("DisputeSummary", e => _summaries.Writer.TryWrite(e));
         hub.On<JsonElement>("DisputeSignal", e => _signals.Writer.TryWrite(e));
     }

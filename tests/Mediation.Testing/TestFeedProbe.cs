@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Mediation.Api.Realtime;
 
-namespace Mediation.Api.Tests;
+namespace Mediation.Testing;
 
 /// <summary>
 /// The node's <see cref="IFeedProbe"/> in tests, registered by <see cref="ApiFactory"/>. Rules are per dispute, so

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Mediation.Api.Tests;
+namespace Mediation.Testing;
 
 /// <summary>A paid order with its consumer and merchant, the way the README's walk-through makes one.</summary>
 public sealed class Scenario

@@ -1,24 +1,31 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Mediation.Production.Tests;
+namespace Mediation.Testing;
 
 /// <summary>
-/// One throwaway PostgreSQL server (scripts/pg.sh) for the whole collection. Each test takes a database of its own,
-/// so tests never see each other's rows; the outage test stops and restarts this server on the same data folder.
+/// A throwaway PostgreSQL server (scripts/pg.sh, which runs it as an unprivileged user when the tests run as root),
+/// the one starter of every test project, used as an xunit fixture. Tests take a database of their own
+/// (<see cref="CreateDatabaseAsync"/>) or share pg.sh's "mediation" one (<see cref="ConnectionString"/>); outage
+/// tests stop and restart the server on the same data folder and port.
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
     private const string Binaries = "/usr/lib/postgresql/15/bin";
 
     public string Directory { get; private set; } = "";
-    public int Port { get; } = Mediation.Api.Tests.FreePort.Next();
+    public int Port { get; } = FreePort.Next();
+    /// <summary>The database pg.sh creates ("mediation"), as the connection string it prints.</summary>
+    public string ConnectionString { get; private set; } = "";
     private string AdminConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres";
 
     public async Task InitializeAsync()
     {
         var output = await PgScriptAsync("start", "", Port.ToString());
-        Directory = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("PG_DIR=", StringComparison.Ordinal))["PG_DIR=".Length..];
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Directory = lines.First(l => l.StartsWith("PG_DIR=", StringComparison.Ordinal))["PG_DIR=".Length..];
+        ConnectionString = lines[^1];
+        Assert.StartsWith("Host=", ConnectionString);
     }
 
     public async Task DisposeAsync()
@@ -40,9 +47,17 @@ public sealed class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    /// <summary>PostgreSQL goes away: pg_ctl stop -m fast, as the user owning the data folder.</summary>
-    public Task StopAsync() =>
-        RunAsync("runuser", ["-u", OwnerOfData(), "--", Path.Combine(Binaries, "pg_ctl"), "-D", Path.Combine(Directory, "data"), "-m", "fast", "-w", "stop"]);
+    /// <summary>
+    /// PostgreSQL goes away: pg_ctl stop -m fast, as the user owning the data folder (pg.sh has no restart and its
+    /// stop removes the folder).
+    /// </summary>
+    public Task StopAsync()
+    {
+        var pgCtl = Path.Combine(Binaries, "pg_ctl");
+        string[] stop = [pgCtl, "-D", Path.Combine(Directory, "data"), "-m", "fast", "-w", "-t", "30", "stop"];
+        var owner = OwnerOfData();
+        return Environment.UserName == owner ? RunAsync(pgCtl, stop[1..]) : RunAsync("runuser", ["-u", owner, "--", .. stop]);
+    }
 
     /// <summary>PostgreSQL comes back on the same folder and port (pg.sh reuses an initialised folder).</summary>
     public Task StartAgainAsync() => PgScriptAsync("start", Directory, Port.ToString());
@@ -86,11 +101,4 @@ public sealed class PostgresServer : IAsyncLifetime
             if (File.Exists(Path.Combine(dir.FullName, "Mediation.sln"))) return dir.FullName;
         throw new InvalidOperationException($"no Mediation.sln above {AppContext.BaseDirectory}");
     }
-}
-
-/// <summary>The production tests share one PostgreSQL server and run one after another (2 cores).</summary>
-[CollectionDefinition(Name)]
-public sealed class ProductionCollection : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "production";
 }
