@@ -6,7 +6,7 @@ using Npgsql;
 namespace Mediation.Silo.Tests;
 
 // One contract for both evidence stores: files (embedded default) and PostgreSQL (production, on a throwaway
-// server from PostgreSqlServerFixture, SchemaContractTests.cs, with the schema scripts applied).
+// server from PostgresServer, tests/Mediation.Testing, with the schema scripts applied).
 
 public abstract class EvidenceStoreBehaviour
 {
@@ -131,8 +131,8 @@ public sealed class FileEvidenceStoreTests : EvidenceStoreBehaviour, IDisposable
     }
 }
 
-public sealed class PostgresEvidenceStoreTests(PostgreSqlServerFixture server)
-    : EvidenceStoreBehaviour, IClassFixture<PostgreSqlServerFixture>, IAsyncLifetime
+public sealed class PostgresEvidenceStoreTests(PostgresServer server)
+    : EvidenceStoreBehaviour, IClassFixture<PostgresServer>, IAsyncLifetime
 {
     // Slices far smaller than the blobs, so reads cross many slice boundaries (the service's default is 1 MB).
     protected override IEvidenceStore Store => new PostgresEvidenceStore(server.ConnectionString, sliceBytes: 100_003);
