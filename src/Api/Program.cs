@@ -1,6 +1,7 @@
 using Mediation;
 using Mediation.Api.Admission;
 using Mediation.Api.Apis;
+using Mediation.Api.Evidence;
 using Mediation.Api.Identity;
 using Mediation.Api.Problems;
 using Mediation.Api.Realtime;
@@ -29,6 +30,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.RespectRequiredConstructorParameters = true;
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+// Evidence uploads raise it for their own endpoint only (EvidenceApi).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024);
 builder.Services.AddAuthentication(DevelopmentIdentityHandler.SchemeName)
     .AddScheme<AuthenticationSchemeOptions, DevelopmentIdentityHandler>(DevelopmentIdentityHandler.SchemeName, null);
@@ -51,6 +53,7 @@ builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddOptions<FeedOptions>().Bind(builder.Configuration.GetSection(FeedOptions.Section));
 builder.Services.AddHostedService<FeedHeartbeat>();
 builder.Services.AddHealthChecks();
+builder.Services.AddOptions<EvidenceOptions>().Bind(builder.Configuration.GetSection(EvidenceOptions.Section));
 
 var app = builder.Build();
 
@@ -66,6 +69,7 @@ app.MapOpenApi();
 app.MapHealthChecks("/health");
 app.MapOrdersApi();
 app.MapDisputesApi();
+app.MapEvidenceApi();
 app.MapPartiesApi();
 app.MapMediationApi();
 app.MapInstructionsApi();

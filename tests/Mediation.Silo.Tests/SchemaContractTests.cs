@@ -528,7 +528,7 @@ public sealed class PostgreSqlSchemaContractTests(PostgresServer server, ITestOu
 
         var versions = SchemaInstaller.GetScripts("PostgreSql").Select(s => s.Version).ToList();
         Assert.Equal(
-            ["0001_orleans_main", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders", "0005_mediation_events", "0006_mediation_summaries"],
+            ["0001_orleans_main", "0002_orleans_clustering", "0003_orleans_persistence", "0004_orleans_reminders", "0005_mediation_events", "0006_mediation_summaries", "0007_mediation_evidence"],
             versions);
         Assert.Equal(versions.Count, await Count("SELECT count(*) FROM mediation_schema_versions"));
 

@@ -94,7 +94,9 @@ public static class IdempotencyBuffering
     /// <summary>Lets <see cref="IdempotencyFilter"/> hash the raw body of requests that carry a key.</summary>
     public static IApplicationBuilder UseIdempotencyBuffering(this IApplicationBuilder app) => app.Use((context, next) =>
     {
-        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Headers.ContainsKey(IdempotencyFilter.Header))
+        // A file upload is not under the filter: buffering it would copy up to the video limit for nothing.
+        if (HttpMethods.IsPost(context.Request.Method) && context.Request.Headers.ContainsKey(IdempotencyFilter.Header)
+            && context.GetEndpoint()?.Metadata.GetMetadata<Evidence.AcceptsFileUpload>() is null)
             context.Request.EnableBuffering();
         return next(context);
     });

@@ -24,6 +24,7 @@ public static partial class MediationProblems
     public static Problem? Describe(Exception exception) => exception switch
     {
         MediationException e => new(StatusOf(e.Code), TitleOf(e.Code), e.Message, RetryAfterOf(e.Code)),
+        Evidence.UploadRefusedException e => new(e.Status, e.Title, e.Message),
         BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
         BadHttpRequestException e => Request(e),
         JsonException e => Malformed(e),
@@ -218,6 +219,7 @@ public static class Utf8Bodies
                 && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charset).Value?.ToLowerInvariant() is not ("utf-8" or "utf8")
                 ? "the body must be JSON in UTF-8 (Content-Type: application/json; charset=utf-8)"
             : context.Request.Path.StartsWithSegments("/api") && context.Request.ContentType is { Length: > 0 }
+                && context.GetEndpoint()?.Metadata.GetMetadata<Evidence.AcceptsFileUpload>() is null // a file upload checks its own body
                 && !(declared && (type!.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Equals("json", StringComparison.OrdinalIgnoreCase)))
                 ? "the body must be JSON (Content-Type: application/json)"
             : null;

@@ -3,6 +3,7 @@ using Mediation.Grains;
 using Mediation.Grains.Disputes;
 using Mediation.Grains.Enforcement;
 using Mediation.Silo.EventLog;
+using Mediation.Silo.Evidence;
 using Mediation.Silo.Schema;
 using Mediation.Silo.Sqlite;
 using Mediation.Silo.Webhooks;
@@ -33,6 +34,7 @@ public static class MediationSiloHosting
             silo.AddMediationClustering(options);
             silo.AddMediation(options, builder.Configuration);
         });
+        builder.Services.AddEvidenceStore(options);
         return builder;
     }
 
@@ -149,7 +151,21 @@ public static class MediationSiloHosting
                 client.UseAdoNetClustering(o => { o.Invariant = PostgresInvariant; o.ConnectionString = RequirePostgres(options); });
             client.AddMemoryStreams(MediationStreams.Provider, streams => streams.ConfigurePartitioning(options.StreamQueues));
         });
+        builder.Services.AddEvidenceStore(options);
         return builder;
+    }
+
+    /// <summary>
+    /// Where evidence bytes live: uploads and downloads are handled at the edge, so co-hosted and client API nodes
+    /// both get the store. Files under the data directory in the embedded default; PostgreSQL in production, so that
+    /// every node reads what any node stored.
+    /// </summary>
+    public static IServiceCollection AddEvidenceStore(this IServiceCollection services, MediationSiloOptions options)
+    {
+        services.AddSingleton<IEvidenceStore>(options.Storage == StorageKind.Sqlite
+            ? new FileEvidenceStore(options.EvidenceDirectory)
+            : new PostgresEvidenceStore(RequirePostgres(options)));
+        return services;
     }
 
     /// <summary>Applies the schema scripts for the configured storage; also the documented <c>--apply-schema</c> command.</summary>

@@ -87,6 +87,9 @@ public sealed record MediationSiloOptions
 
     public string SqlitePath => Path.Combine(DataDirectory, "mediation.db");
 
+    /// <summary>Evidence files of the embedded default (production keeps evidence in PostgreSQL).</summary>
+    public string EvidenceDirectory => Path.Combine(DataDirectory, "evidence");
+
     public string SqliteConnectionString => $"Data Source={SqlitePath};Cache=Private;Pooling=True;Default Timeout=30";
 
     public static MediationSiloOptions From(IConfiguration configuration)
