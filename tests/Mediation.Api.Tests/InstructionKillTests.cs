@@ -71,6 +71,16 @@ public sealed class InstructionKillTests : IAsyncLifetime
             var status = (await reported.Content.ReadFromJsonAsync<InstructionStatus>(Scenario.Json))!;
             Assert.True(status.Delivered);
             Assert.True(status.DeliveryAttempts >= 3);
+
+            // The restarted dispute hears of the report: its timeline records it, and the ledger has the refund, balanced.
+            var client = service.As(s.ConsumerId, "consumer");
+            await UntilAsync(async () => (await client.GetFromJsonAsync<List<DisputeEvent>>($"/api/disputes/{disputeId}/events?afterSeq=0", Scenario.Json))!
+                .Any(e => e.Type == DisputeEventType.InstructionDone && e.InstructionId == instructionId), "the dispute hearing of the report");
+            await UntilAsync(async () => (await client.GetFromJsonAsync<LedgerView>($"/api/orders/{s.OrderId}/ledger", Scenario.Json))!
+                .Entries.Any(e => e.InstructionId == instructionId), "the refund in the ledger");
+            var ledger = (await client.GetFromJsonAsync<LedgerView>($"/api/orders/{s.OrderId}/ledger", Scenario.Json))!;
+            Assert.True(ledger.Balanced);
+            Assert.Equal(60m, ledger.Balances.GetValueOrDefault(LedgerAccount.Consumer));
         }
     }
 

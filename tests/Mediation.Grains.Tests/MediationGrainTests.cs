@@ -125,6 +125,12 @@ public sealed class MediationGrainTests(ClusterFixture fixture)
         var later = await Grains.GetGrain<IMerchantProfileGrain>(c.Order.MerchantId).GetStandingAsync();
         Assert.Equal(0, later.UnpaidClaims);
         Assert.True(later.Score > standing.Score);
+
+        // The ledger: the fund paid the consumer first, recorded the claim, and was repaid; it balances throughout.
+        var ledger = await Grains.GetGrain<ILedgerGrain>(c.Order.OrderId).GetAsync(Ops);
+        Assert.True(ledger.Balanced);
+        Assert.Equal(["compensation", "claim", "recovery"], ledger.Entries.Select(e => e.Kind).Where(k => k != "release"));
+        Assert.Equal((80m, 0m, 0m), (ledger.Balances.GetValueOrDefault(LedgerAccount.Consumer), ledger.Balances.GetValueOrDefault(LedgerAccount.CompensationFund), ledger.OpenClaims));
     }
 
     [Fact]
