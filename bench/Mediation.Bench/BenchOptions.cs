@@ -34,6 +34,8 @@ public sealed class BenchOptions
     public bool NoTyping { get; private set; }
     /// <summary>Run every rate of the sweep even after one failed.</summary>
     public bool KeepGoing { get; private set; }
+    /// <summary>Run --rates in the order given (an overload between two normal phases) instead of lowest first.</summary>
+    public bool RatesInOrder { get; private set; }
     /// <summary>Production topology: SIGKILL the last silo this many seconds into the sweep (the kill scenario).</summary>
     public double? KillSiloAfterSeconds { get; private set; }
     /// <summary>Only redraw the chart of a JSON file a run wrote, beside it.</summary>
@@ -91,6 +93,7 @@ public sealed class BenchOptions
           --relay-only         measure the relay only
           --no-typing          skip the typing baseline
           --keep-going         run every rate even after two in a row failed
+          --rates-in-order     run --rates in the order given (e.g. R,3R,R: an overload between two normal phases)
           --kill-silo-after S  production, load in this process: kill -9 the last silo S s into the sweep; the report
                                adds failed calls and p50/p99 before, 0-10 s after and from 10 s after the kill
           --chart FILE.json    only redraw the chart (FILE.png) and print the report again from an earlier run's JSON
@@ -156,8 +159,8 @@ public sealed class BenchOptions
                         o.Rates.Add(double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 && !double.IsInfinity(r)
                             ? r : throw new ArgumentException($"--rates takes positive numbers separated by commas, not '{list}'"));
                     if (o.Rates.Count == 0) throw new ArgumentException("--rates needs at least one rate");
-                    o.Rates.Sort();
                     break;
+                case "--rates-in-order": o.RatesInOrder = true; break;
                 case "--idle-seconds": o.IdleSeconds = NonNegative(name); break;
                 case "--jit-warmup":
                     var w = Value();
@@ -250,6 +253,7 @@ public sealed class BenchOptions
             throw new ArgumentException("--compare runs its own two-phase scenario; --rates, --load-processes, --topology, --idle-seconds and --no-relay apply to the relay run");
         if (o.Production && o.Url is not null) throw new ArgumentException("--topology production starts the services itself; it makes no sense with --url");
         if (o.Spread == Spread.Cross && (!o.Production || o.ApiNodes < 2)) throw new ArgumentException("--spread cross needs --topology production with 2 API nodes or more");
+        if (!o.RatesInOrder) o.Rates.Sort();
         if (o.KillSiloAfterSeconds is not null && (!o.Production || o.Silos < 2 || o.LoadProcesses > 0))
             throw new ArgumentException("--kill-silo-after needs --topology production, --silos 2 or more and the load in this process (--load-processes 0)");
         if (o.NoRelay && o.RelayOnly) throw new ArgumentException("--no-relay and --relay-only leave nothing to measure");

@@ -37,12 +37,14 @@ public sealed record JoinResult(int Parties, int Joined, int DisputesUnderLoad, 
 
 /// <summary>What a group counted in a phase; <see cref="Counters"/> are the group's totals so far.</summary>
 public sealed record PhaseResult(string Name, long Sent, long Acked, long Errors, long Undelivered, Dictionary<string, int> ErrorKinds,
-    double[] LatenciesMs, double BenchCpuSeconds, CounterSnapshot Counters)
+    double[] LatenciesMs, double BenchCpuSeconds, CounterSnapshot Counters, double[]? P99BySecondMs = null, int[]? ErrorsBySecond = null)
 {
     public static PhaseResult Merge(IReadOnlyList<PhaseResult> parts) => new(
         parts[0].Name, parts.Sum(p => p.Sent), parts.Sum(p => p.Acked), parts.Sum(p => p.Errors), parts.Sum(p => p.Undelivered),
         JoinResult.MergeCounts(parts.Select(p => p.ErrorKinds)), [.. parts.SelectMany(p => p.LatenciesMs)], parts.Sum(p => p.BenchCpuSeconds),
-        CounterSnapshot.Merge(parts.Select(p => p.Counters).ToList()));
+        CounterSnapshot.Merge(parts.Select(p => p.Counters).ToList()),
+        // by-second figures only where one process saw every send (no workers)
+        parts.Count == 1 ? parts[0].P99BySecondMs : null, parts.Count == 1 ? parts[0].ErrorsBySecond : null);
 }
 
 /// <summary>The run-wide counters of one process (see <see cref="Counters"/>), so that workers can report theirs.</summary>
@@ -126,7 +128,7 @@ public sealed class ClientLoad(Slice slice, TextWriter? progress) : ILoadGroup
             await Load.RunAsync(load, phase, send, plan.Seconds, plan.RatePerConnection, plan.DrainSeconds, clock, plan.WarmDisputes ? null : progress, cancel);
         phase.Undelivered = plan.Kind == PhaseKind.Messages ? active.Sum(d => d.Undelivered(phase)) : load.Sum(p => p.TakeUndeliveredTyping(phase));
         return new PhaseResult(plan.Name, phase.Sent, phase.Acked, phase.Errors, phase.Undelivered, phase.ErrorKinds().ToDictionary(),
-            phase.Latencies(), phase.BenchCpuSeconds, CounterSnapshot.Take(_active));
+            phase.Latencies(), phase.BenchCpuSeconds, CounterSnapshot.Take(_active), phase.P99BySecond(), phase.ErrorsBySecond());
     }
 
     public async ValueTask DisposeAsync()

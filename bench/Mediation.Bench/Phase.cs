@@ -9,6 +9,9 @@ public sealed class Phase(string name)
     private readonly object _lock = new();
     private readonly List<double> _latenciesMs = [];
     private readonly ConcurrentDictionary<string, int> _errorKinds = new();
+    private readonly List<(long SentAt, double Ms)> _timed = [];
+    private readonly ConcurrentQueue<long> _errorTimes = new();
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
     private long _sent;
     private long _acked;
     private long _errors;
@@ -39,13 +42,18 @@ public sealed class Phase(string name)
     {
         Interlocked.Increment(ref _errors);
         if (SiloKill.Recording) SiloKill.Failed();
+        _errorTimes.Enqueue(Stopwatch.GetTimestamp());
         _errorKinds.AddOrUpdate(ErrorKind(e), 1, (_, n) => n + 1);
     }
 
     public void Delivered(long sentTimestamp, long receivedTimestamp)
     {
         var ms = Stopwatch.GetElapsedTime(sentTimestamp, receivedTimestamp).TotalMilliseconds;
-        lock (_lock) _latenciesMs.Add(ms);
+        lock (_lock)
+        {
+            _latenciesMs.Add(ms);
+            _timed.Add((sentTimestamp, ms));
+        }
         if (SiloKill.Recording) SiloKill.Delivered(sentTimestamp, ms);
     }
 
@@ -53,6 +61,24 @@ public sealed class Phase(string name)
     public double[] Latencies()
     {
         lock (_lock) return [.. _latenciesMs];
+    }
+
+    /// <summary>p99 of the deliveries of the sends started in each second of the phase (NaN: none delivered).</summary>
+    public double[] P99BySecond()
+    {
+        (long SentAt, double Ms)[] timed;
+        lock (_lock) timed = [.. _timed];
+        if (timed.Length == 0) return [];
+        var seconds = timed.GroupBy(t => (int)Math.Max(0, Stopwatch.GetElapsedTime(_startedAt, t.SentAt).TotalSeconds)).ToDictionary(g => g.Key, g => g.Select(t => t.Ms).Order().ToArray());
+        return Enumerable.Range(0, seconds.Keys.Max() + 1).Select(i => seconds.TryGetValue(i, out var ms)
+            ? ms[Math.Clamp((int)Math.Ceiling(0.99 * ms.Length) - 1, 0, ms.Length - 1)] : double.NaN).ToArray();
+    }
+
+    /// <summary>Failed sends by the second of the phase in which they were answered.</summary>
+    public int[] ErrorsBySecond()
+    {
+        var at = _errorTimes.Select(t => (int)Stopwatch.GetElapsedTime(_startedAt, t).TotalSeconds).ToArray();
+        return at.Length == 0 ? [] : Enumerable.Range(0, at.Max() + 1).Select(i => at.Count(a => a == i)).ToArray();
     }
 
     public IReadOnlyDictionary<string, int> ErrorKinds() => _errorKinds.ToDictionary(k => k.Key, k => k.Value);

@@ -96,7 +96,12 @@ public sealed class SweepReport
                 Line(PointLine(sys.Label, p));
         foreach (var sys in Systems)
             foreach (var p in sys.Points.Append(sys.Typing).OfType<RatePoint>())
+            {
                 foreach (var (kind, count) in p.ErrorKinds.Take(5)) Line($"    {sys.Label} {p.Name} error ×{count}: {kind}");
+                if (p.P99BySecondMs is { Length: > 0 } bySecond)
+                    Line($"    {sys.Label} {p.Name} p99 by second of send (ms): {string.Join(" ", bySecond.Select(v => double.IsNaN(v) ? "-" : v.ToString("0")))}; " +
+                         $"failed by second: {string.Join(" ", p.ErrorsBySecond ?? [])}; normal (p99 < 1 s, no failure) from second {p.NormalFromSecond?.ToString() ?? "never"}");
+            }
         foreach (var sys in Systems.Where(x => x.Points.Any(p => p.CpuCoresByProcess.Count > 1)))
             foreach (var p in sys.Points.Append(sys.Typing).OfType<RatePoint>())
                 Line($"    {sys.Label} {p.Name} server CPU by process: {string.Join(", ", p.CpuCoresByProcess.Select(c => $"{c.Key} {(c.Value is { } v ? $"{v:F2}" : "n/a")}"))}");
@@ -221,8 +226,26 @@ public sealed record IdleRun(double Seconds, Dictionary<string, double?> CpuCore
 public sealed record RatePoint(
     string Name, double OfferedPerSecond, double PerConnection, int Connections, long Sent, long Acked, long Delivered, double DeliveredPerSecond,
     long Errors, long Undelivered, double P50Ms, double P95Ms, double P99Ms, double MaxMs, double MeanMs, double WallSeconds,
-    double ServerCpuCores, Dictionary<string, double?> CpuCoresByProcess, double BenchCpuCores, Dictionary<string, int> ErrorKinds)
+    double ServerCpuCores, Dictionary<string, double?> CpuCoresByProcess, double BenchCpuCores, Dictionary<string, int> ErrorKinds,
+    double[]? P99BySecondMs = null, int[]? ErrorsBySecond = null)
 {
+    /// <summary>
+    /// The first second of the phase from which every second's sends had p99 &lt; 1 s and no send failed: how soon the
+    /// phase was normal (after an overload phase, how long the service took to recover); null if it never was.
+    /// </summary>
+    public int? NormalFromSecond
+    {
+        get
+        {
+            if (P99BySecondMs is not { Length: > 0 } p99) return null;
+            var errors = ErrorsBySecond ?? [];
+            for (var from = 0; from < p99.Length; from++)
+                if (Enumerable.Range(from, p99.Length - from).All(i => !(p99[i] >= Sweep.SaturationP99Ms) && (i >= errors.Length || errors[i] == 0)))
+                    return from;
+            return null;
+        }
+    }
+
     public bool Passed => Errors == 0 && Undelivered == 0 && Delivered > 0 && P99Ms < Sweep.SaturationP99Ms;
 
     public static RatePoint From(double offered, int connections, PhasePlan plan, PhaseResult r, Dictionary<string, double?> cpu, double wall)
@@ -231,6 +254,6 @@ public sealed record RatePoint(
         return new RatePoint(plan.Name, offered, plan.RatePerConnection, connections, r.Sent, r.Acked, sorted.Length, sorted.Length / plan.Seconds,
             r.Errors, r.Undelivered, Report.Percentile(sorted, 0.5), Report.Percentile(sorted, 0.95), Report.Percentile(sorted, 0.99),
             sorted.Length == 0 ? double.NaN : sorted[^1], sorted.Length == 0 ? double.NaN : sorted.Average(), wall,
-            cpu.Count == 0 ? double.NaN : cpu.Values.Sum(v => v ?? 0), cpu, r.BenchCpuSeconds / wall, r.ErrorKinds);
+            cpu.Count == 0 ? double.NaN : cpu.Values.Sum(v => v ?? 0), cpu, r.BenchCpuSeconds / wall, r.ErrorKinds, r.P99BySecondMs, r.ErrorsBySecond);
     }
 }
