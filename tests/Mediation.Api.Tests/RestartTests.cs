@@ -13,8 +13,8 @@ public sealed class RestartTests : IDisposable
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("mediation-restart-").FullName;
 
     // The merchant's first-response deadline is short so that the test sees it fire after the restart; its warning
-    // (halfway) leaves the restart 20 s, and the test checks the restart was done before the warning was due.
-    private static readonly Dictionary<string, string> ShortDeadline = new() { ["Mediation__Deadlines__FirstResponse"] = "00:00:40" };
+    // (halfway) leaves the restart 30 s, and the test checks the restart was done before the warning was due.
+    private static readonly Dictionary<string, string> ShortDeadline = new() { ["Mediation__Deadlines__FirstResponse"] = "00:01:00" };
 
     public void Dispose()
     {
