@@ -120,7 +120,9 @@ function renderFile(c) {
 }
 
 function renderOffers(c) {
-  const offers = [...c.events.values(), ...(c.file?.offers ?? [])].filter(e => e.type === 'Offer' || e.type === 'Proposal');
+  // The consumer's claim (on Opened) is its first offer.
+  const offers = [...c.events.values(), ...(c.file?.offers ?? []), ...(c.file?.timeline ?? []).filter(e => e.type === 'Opened')]
+    .filter(e => e.type === 'Offer' || e.type === 'Proposal' || (e.type === 'Opened' && e.remedy));
   const last = role => offers.filter(e => e.authorRole === role).sort((a, b) => b.seq - a.seq)[0];
   const line = (label, e) => el('p', { class: `last-offer by-${label.toLowerCase()}` },
     el('strong', { text: `${label}: ` }), el('span', { text: e ? `${word(e.remedy)} ${money(e.amount, cur(c))}${e.returnFirst ? ', goods back first' : ''} (${when(e.at)})` : 'no offer' }));

@@ -21,8 +21,8 @@ const quickReplies = [
 const remedies = ['FullRefund', 'PartialRefund', 'ReturnAndRefund', 'Exchange', 'Repair', 'Compensation', 'ReturnShippingCompensation'];
 
 const news = {
-  Opened: 'New dispute', Message: 'New message', Offer: 'New offer', OfferAccepted: 'Offer accepted', OfferRejected: 'Offer rejected',
-  StateChanged: 'State changed', DeadlineWarning: 'Deadline near', MediatorAssigned: 'Mediator assigned', EvidenceAdded: 'New evidence',
+  Opened: 'Opened', Message: 'Message', Offer: 'Offer', OfferAccepted: 'Offer accepted', OfferRejected: 'Offer rejected',
+  StateChanged: 'State changed', DeadlineWarning: 'Deadline near', MediatorAssigned: 'Mediator assigned', EvidenceAdded: 'Evidence added',
   EvidenceRequested: 'Evidence requested', Proposal: "Mediator's proposal", Ruled: 'Ruling', ReturnShipped: 'Return shipped',
 };
 const rows = new Map();          // disputeId -> the list's summary line, merged with the hub's news
