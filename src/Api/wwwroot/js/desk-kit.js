@@ -1,42 +1,35 @@
-// Placeholder until the shared api.js/live.js land: identity from the sign-in cookie, REST with it, the hub.
-const cookieName = 'mediation-dev-identity';
+// What the merchant console and the mediator desk share on top of api.js and live.js: the signed-in person of the
+// page's role, REST calls in JSON, and the hub with a status line and a hook run after every (re)connection.
+import { api, newKey, signedIn as identity } from './api.js';
+import { createLive } from './live.js';
 
+/** The signed-in person, who must have this page's role; anyone else goes to the sign-in page. */
 export function signedIn(role) {
-  const raw = document.cookie.split('; ').find(c => c.startsWith(`${cookieName}=`))?.slice(cookieName.length + 1);
-  const value = raw ? decodeURIComponent(raw) : '';
-  const [r, ...rest] = value.split(':');
-  const userId = rest.join(':');
-  if (!userId || r.toLowerCase() !== role) { location.href = '/'; throw new Error(`sign in as a ${role}`); }
-  return { role: r.toLowerCase(), userId };
+  const me = identity();
+  if (!me || me.role.toLowerCase() !== role) {
+    location.href = '/';
+    throw new Error(`sign in as a ${role}`);
+  }
+  return { role, userId: me.userId };
 }
 
-async function problem(response) {
-  try { const p = await response.json(); return new Error(p.detail ?? p.title ?? `${response.status}`); } catch { return new Error(`${response.status}`); }
-}
+export const getJson = path => api.get(path);
+/** One user action, one idempotency key: a retry of the same click is not a second action. */
+export const postJson = (path, body) => api.post(path, body, { key: newKey() });
+export const putJson = (path, body) => api.put(path, body);
 
-export async function getJson(path) {
-  const r = await fetch(path, { credentials: 'include', headers: { Accept: 'application/json' } });
-  if (!r.ok) throw await problem(r);
-  return r.json();
-}
+const said = { connecting: 'connecting…', reconnecting: 'reconnecting…', disconnected: 'offline' };
 
-export async function sendJson(method, path, body) {
-  const r = await fetch(path, {
-    method, credentials: 'include',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': crypto.randomUUID() },
-    body: JSON.stringify(body ?? {}),
+/**
+ * The hub, started: `handlers` by client method; `connected(live)` runs after every (re)connection (follow again,
+ * catch up from the last seq held), then the status says "live".
+ */
+export async function connectHub(handlers, { status, connected }) {
+  const live = await createLive({ onState: state => { if (said[state]) status(said[state]); } });
+  for (const [name, handler] of Object.entries(handlers)) live.on(name, handler);
+  live.onConnected(async () => {
+    try { await connected(live); status('live'); } catch (e) { status(String(e?.message ?? e)); }
   });
-  if (!r.ok) throw await problem(r);
-  return r.status === 204 ? null : r.json();
-}
-export const postJson = (path, body) => sendJson('POST', path, body);
-export const putJson = (path, body) => sendJson('PUT', path, body);
-
-export function connectHub(handlers, { status, resumed }) {
-  const hub = new window.signalR.HubConnectionBuilder().withUrl('/hubs/negotiation').withAutomaticReconnect([0, 1000, 2000, 5000, 10000]).build();
-  for (const [name, handler] of Object.entries(handlers)) hub.on(name, handler);
-  hub.onreconnecting(() => status('reconnecting…'));
-  hub.onreconnected(async () => { status('live'); await resumed(); });
-  hub.onclose(() => status('disconnected — reload the page'));
-  return hub;
+  await live.start();
+  return live;
 }

@@ -250,20 +250,18 @@ async function start() {
   setInterval(() => {
     for (const node of document.querySelectorAll('[data-deadline]')) node.querySelector('.countdown').textContent = countdown(node.dataset.deadline);
   }, 1000);
-  hub = connectHub({ QueueChanged: onQueueChanged, DisputeEvent: onEvent, DisputeSignal: onSignal }, {
+  await loadQueue(); // the city to follow
+  await connectHub({ QueueChanged: onQueueChanged, DisputeEvent: onEvent, DisputeSignal: onSignal }, {
     status: text => { $('connection').textContent = text; },
-    resumed: async () => {
+    // After every (re)connection: follow the city's desk, read the queue again, catch up the open case.
+    connected: async live => {
+      hub = live;
       await hub.invoke('FollowQueue', city);
       await loadQueue();
       if (current) await hub.invoke('JoinDispute', current.id, current.lastSeq);
+      document.body.dataset.ready = 'true';
     },
   });
-  await loadQueue();
-  await hub.start();
-  await hub.invoke('FollowQueue', city);
-  await loadQueue(); // anything that changed between the first read and following
-  $('connection').textContent = 'live';
-  document.body.dataset.ready = 'true';
 }
 
 start().catch(showProblem);

@@ -388,22 +388,17 @@ async function start() {
   document.addEventListener('visibilitychange', () => { for (const c of conversations.values()) markRead(c); });
   setInterval(tick, 1000);
 
-  hub = connectHub({
-    DisputeSummary: onSummary, DisputeEvent: onEvent, DisputeSignal: onSignal,
-  }, {
+  await connectHub({ DisputeSummary: onSummary, DisputeEvent: onEvent, DisputeSignal: onSignal }, {
     status: text => { $('connection').textContent = text; },
-    // After a dropped connection: follow again, catch up each open conversation from the last seq it has.
-    resumed: async () => {
+    // After every (re)connection: follow the store, read the list, catch up each open conversation from its last seq.
+    connected: async live => {
+      hub = live;
       await hub.invoke('FollowMerchant', me.userId);
       await loadList();
       for (const c of conversations.values()) await join(c);
+      document.body.dataset.ready = 'true';
     },
   });
-  await hub.start();
-  await hub.invoke('FollowMerchant', me.userId);
-  await loadList();
-  $('connection').textContent = 'live';
-  document.body.dataset.ready = 'true';
 }
 
 start().catch(showProblem);

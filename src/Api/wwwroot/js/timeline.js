@@ -1,20 +1,21 @@
 // Shared by the merchant console and the mediator desk: how a dispute's events, amounts, dates and deadlines read.
 // Everything shown goes through textContent; nothing from the server is ever parsed as HTML.
 
-const locale = navigator.language || 'en';
+import { el, formatMoney, formatDateTime } from './api.js';
+
+export { el };
 
 export function money(amount, currency = 'CNY') {
-  if (amount === null || amount === undefined) return '';
-  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(Number(amount));
+  return amount === null || amount === undefined ? '' : formatMoney(amount, currency);
 }
 
 export function when(iso) {
-  if (!iso) return '';
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return iso ? formatDateTime(iso) : '';
 }
 
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 export function time(iso) {
-  return iso ? new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(new Date(iso)) : '';
+  return iso ? timeOnly.format(new Date(iso)) : '';
 }
 
 /** "2 h 13 min left", "overdue 5 min": the running deadline as a person reads it. */
@@ -107,19 +108,4 @@ export function eventItem(e, mine, currency) {
   at.textContent = time(e.at);
   li.append(who, what, at);
   return li;
-}
-
-/** Build an element: el('button', {class: 'x', onclick}, 'text', child). Strings become text nodes. */
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key in node && typeof value !== 'string') node[key] = value;
-    else node.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
 }
