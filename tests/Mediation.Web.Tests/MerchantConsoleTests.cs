@@ -90,12 +90,12 @@ public sealed class MerchantConsoleTests(BrowserFixture fixture)
         var secondPane = page.Locator($"#pane-{second}");
         await Expect(secondPane.Locator(".timeline")).ToContainTextAsync("Hello? Any news?");
         await Expect(Row(page, second).Locator(".unread")).ToBeHiddenAsync();
-        await secondPane.GetByLabel("Reply").FillAsync("Half-written answer");
+        await secondPane.GetByLabel("Reply", new() { Exact = true }).FillAsync("Half-written answer");
         await Row(page, third).GetByRole(AriaRole.Button).ClickAsync();
         await Expect(page.Locator($"#pane-{third}")).ToBeVisibleAsync();
         await Expect(secondPane).ToBeHiddenAsync();
         await page.Locator($"#tab-{second}").ClickAsync();
-        await Expect(secondPane.GetByLabel("Reply")).ToHaveValueAsync("Half-written answer");
+        await Expect(secondPane.GetByLabel("Reply", new() { Exact = true })).ToHaveValueAsync("Half-written answer");
 
         // The store's policy as one click: a partial refund of 20 % of the 200.00 claim reaches the timeline.
         await secondPane.GetByRole(AriaRole.Button, new() { NameRegex = new System.Text.RegularExpressions.Regex("^Partial refund 20 %") }).ClickAsync();
