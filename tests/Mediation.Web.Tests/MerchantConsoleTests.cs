@@ -10,7 +10,7 @@ public sealed class TestStore(ApiFactory app, string city = "Hangzhou")
     private int _orders;
 
     public string MerchantId => $"m-{_id}";
-    public HttpClient Merchant { get; } = app.As($"m-{_id}", "merchant");
+    public HttpClient Merchant => field ??= app.As(MerchantId, "merchant");
 
     /// <summary>A paid order from a new consumer and the dispute that consumer opens on it; answers (disputeId, consumer).</summary>
     public async Task<(string DisputeId, HttpClient Consumer)> DisputeAsync(decimal total = 200m)

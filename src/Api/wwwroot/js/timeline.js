@@ -35,7 +35,8 @@ const deadlineNames = {
   ExpiresAt: 'expires', RemedyDueBy: 'remedy due', EvidenceDueBy: 'evidence closes', MediationEndsAt: 'mediation ends',
   ReturnReceiptDueBy: 'return receipt due', InstructionDueBy: 'remedy to be carried out',
 };
-export const deadlineName = kind => deadlineNames[kind] ?? kind ?? '';
+/** On the wire a kind is the name of its field in `deadlines` (`merchantRespondBy`). */
+export const deadlineName = kind => kind ? deadlineNames[kind[0].toUpperCase() + kind.slice(1)] ?? kind : '';
 
 const words = {
   FullRefund: 'Full refund', PartialRefund: 'Partial refund', ReturnAndRefund: 'Return and refund', Exchange: 'Exchange',
