@@ -163,6 +163,10 @@ const select = (values, selected) => el('select', {}, ...values.map(v => el('opt
 
 function renderActions(c) {
   const v = c.file.dispute, id = c.id, currency = cur(c);
+  // Rebuilt only when what the mediator may do changes, so that a refresh never wipes a half-written form.
+  const key = JSON.stringify([v.state, v.allowedActions]);
+  if (c.actionsKey === key) return;
+  c.actionsKey = key;
   const forms = [];
   if (can(c, 'SendMessage')) {
     const text = el('textarea', { rows: 3, maxlength: 2000, required: true });

@@ -277,8 +277,13 @@ function renderActions(c) {
       el('label', { for: `note-${c.id}`, text: 'Note' }), note,
       el('button', { type: 'submit', class: 'primary', text: 'Acknowledge return' })));
   }
-  c.card.replaceChildren(...cards);
+  // Each part is rebuilt only when what it shows changes, so that a refresh never wipes what is being typed.
+  const cardsKey = JSON.stringify([v.state, v.openOffer, v.openProposal, v.outcome, v.responsibility, v.allowedActions, v.returnCarrier]);
+  if (c.cardsKey !== cardsKey) { c.cardsKey = cardsKey; c.card.replaceChildren(...cards); }
 
+  const offersKey = JSON.stringify([can(c, 'MakeOffer'), v.claimedAmount, cur]);
+  if (c.offersKey === offersKey) { renderComposer(c); return; }
+  c.offersKey = offersKey;
   c.offers.replaceChildren();
   if (can(c, 'MakeOffer')) {
     const digits = new Intl.NumberFormat('en', { style: 'currency', currency: cur }).resolvedOptions().maximumFractionDigits;
@@ -296,6 +301,10 @@ function renderActions(c) {
         el('label', { for: `amount-${c.id}`, text: `Amount (${cur})` }), amount,
         el('button', { type: 'submit', text: 'Make offer' })));
   }
+  renderComposer(c);
+}
+
+function renderComposer(c) {
   c.replies.hidden = c.composer.hidden = !can(c, 'SendMessage');
   c.more.replaceChildren(
     can(c, 'Escalate') ? el('button', { type: 'button', text: 'Ask for a mediator', onclick: () => act(c, 'Escalate', c.id) }) : null,
