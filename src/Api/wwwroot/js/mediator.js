@@ -1,7 +1,7 @@
 // The mediator desk: the city's queue and my cases, live over the hub; the case on one page with everything a
 // mediator works from; message both parties, request evidence, propose, rule.
 import { signedIn, getJson, putJson, connectHub } from './desk-kit.js';
-import { money, when, word, deadlineName, countdown, eventItem, el } from './timeline.js';
+import { show, money, when, word, deadlineName, countdown, eventItem, el } from './timeline.js';
 
 const me = signedIn('mediator');
 const $ = id => document.getElementById(id);
@@ -34,11 +34,11 @@ function renderCases(mine, waiting) {
   $('queue-count').textContent = `(${waiting.length})`;
   $('no-cases').hidden = mine.length > 0;
   $('no-waiting').hidden = waiting.length > 0;
-  $('my-cases').replaceChildren(...mine.map(c => el('li', { class: `case-row${current?.id === c.disputeId ? ' active' : ''}`, 'data-dispute-id': c.disputeId },
+  show($('my-cases'), ...mine.map(c => el('li', { class: `case-row${current?.id === c.disputeId ? ' active' : ''}`, 'data-dispute-id': c.disputeId },
     el('button', { type: 'button', class: 'row-open', onclick: () => openCase(c.disputeId) },
       el('span', { class: 'row-title', text: c.disputeId }),
       el('span', { class: 'row-meta', text: `escalated ${when(c.escalatedAt)} · assigned ${when(c.assignedAt)}` })))));
-  $('waiting').replaceChildren(...waiting.map(c => el('li', { class: 'case-row waiting', 'data-dispute-id': c.disputeId },
+  show($('waiting'), ...waiting.map(c => el('li', { class: 'case-row waiting', 'data-dispute-id': c.disputeId },
     el('span', { class: 'row-title', text: c.disputeId }),
     el('span', { class: 'row-meta', text: `waiting since ${when(c.escalatedAt)}` }))));
 }
@@ -71,7 +71,7 @@ function buildCase(c) {
   c.typing = el('p', { class: 'typing', hidden: true });
   c.error = el('p', { class: 'error', role: 'alert' });
   c.actions = el('section', { class: 'mediator-actions', 'aria-label': 'Actions' });
-  $('case').replaceChildren(
+  show($('case'), 
     c.head,
     el('div', { class: 'case-grid' },
       el('div', { class: 'case-main' }, c.order, c.offers,
@@ -99,13 +99,13 @@ function renderFile(c) {
   const f = c.file, v = f.dispute, o = v.order;
   const d = v.deadlines ?? {};
   const running = ['EvidenceDueBy', 'MediationEndsAt'].map(k => [k, d[k[0].toLowerCase() + k.slice(1)]]).filter(([, at]) => at);
-  c.head.replaceChildren(
+  show(c.head, 
     el('h2', { text: `Case ${v.disputeId}` }),
     el('p', { class: `state state-${v.state}`, 'data-state': v.state, text: word(v.state) }),
     ...running.map(([k, at]) => el('p', { class: 'deadline', 'data-deadline': at },
       el('span', { class: 'deadline-kind', text: `${deadlineName(k)}: ${when(at)} — ` }), el('span', { class: 'countdown', text: countdown(at) }))),
     el('a', { class: 'print', href: `/api/disputes/${encodeURIComponent(v.disputeId)}/case-file?format=html`, target: '_blank', rel: 'noopener', text: 'Printable case file' }));
-  c.order.replaceChildren(
+  show(c.order, 
     el('h3', { text: 'Order' }),
     el('p', { text: `${o.storeName} (${o.merchantId}), ${o.city} · order ${o.orderId} · ${money(o.total, o.currency)} paid ${when(o.paidAt)} via ${o.paymentChannel}${o.guaranteed ? ' · guaranteed' : ''}` }),
     el('ul', { class: 'items' }, ...o.items.map(i => el('li', { text: `${i.quantity} × ${i.name}${i.spec ? ` (${i.spec})` : ''} at ${money(i.price, o.currency)}` }))),
@@ -114,7 +114,7 @@ function renderFile(c) {
     v.outcome ? el('p', { class: 'outcome', text: `Outcome (${v.outcome.source}): ${word(v.outcome.remedy)} ${money(v.outcome.amount, o.currency)}${v.outcome.returnFirst ? ', goods back first' : ''}` }) : null);
   renderOffers(c);
   renderStanding(c, f.merchantStanding);
-  c.evidence.replaceChildren();
+  show(c.evidence);
   for (const e of f.evidence ?? []) addEvidence(c, e);
   renderActions(c);
 }
@@ -126,14 +126,14 @@ function renderOffers(c) {
   const last = role => offers.filter(e => e.authorRole === role).sort((a, b) => b.seq - a.seq)[0];
   const line = (label, e) => el('p', { class: `last-offer by-${label.toLowerCase()}` },
     el('strong', { text: `${label}: ` }), el('span', { text: e ? `${word(e.remedy)} ${money(e.amount, cur(c))}${e.returnFirst ? ', goods back first' : ''} (${when(e.at)})` : 'no offer' }));
-  c.offers.replaceChildren(el('h3', { text: 'Last offers' }), line('Consumer', last('consumer')), line('Merchant', last('merchant')),
+  show(c.offers, el('h3', { text: 'Last offers' }), line('Consumer', last('consumer')), line('Merchant', last('merchant')),
     last('mediator') ? line('Mediator', last('mediator')) : null);
 }
 
 function renderStanding(c, s) {
-  if (!s) { c.standing.replaceChildren(); return; }
+  if (!s) { show(c.standing); return; }
   const rate = s.resolutionRateByParties === null || s.resolutionRateByParties === undefined ? '—' : `${Math.round(s.resolutionRateByParties * 100)} %`;
-  c.standing.replaceChildren(el('h3', { text: 'Merchant standing' }),
+  show(c.standing, el('h3', { text: 'Merchant standing' }),
     el('p', { class: `score${s.flagged ? ' flagged' : ''}` }, el('strong', { text: String(s.score) }), el('span', { text: ' / 100' }),
       el('span', { class: `badge${s.verified ? ' verified' : ''}`, text: s.verified ? 'Verified' : 'Not verified' }),
       s.flagged ? el('span', { class: 'badge flagged', text: 'Flagged' }) : null),
@@ -175,7 +175,7 @@ function renderActions(c) {
   }
   if (can(c, 'RequestEvidence')) {
     const of = select(['consumer', 'merchant'], 'consumer');
-    of.replaceChildren(el('option', { value: 'consumer', text: 'the consumer' }), el('option', { value: 'merchant', text: 'the merchant' }));
+    show(of, el('option', { value: 'consumer', text: 'the consumer' }), el('option', { value: 'merchant', text: 'the merchant' }));
     const text = el('textarea', { rows: 2, maxlength: 2000, required: true });
     const due = el('input', { type: 'datetime-local', required: true, value: localInput(Date.now() + 86400_000) });
     forms.push(el('details', { class: 'action' }, el('summary', { text: 'Request evidence' }),
@@ -204,7 +204,7 @@ function renderActions(c) {
   };
   if (can(c, 'Propose')) forms.push(remedyForm('propose', false));
   if (can(c, 'Rule')) forms.push(remedyForm('rule', true));
-  c.actions.replaceChildren(...(forms.length ? forms : [el('p', { class: 'hint', text: `Nothing to do now: the case is ${word(v.state).toLowerCase()}.` })]));
+  show(c.actions, ...(forms.length ? forms : [el('p', { class: 'hint', text: `Nothing to do now: the case is ${word(v.state).toLowerCase()}.` })]));
 }
 
 const localInput = ms => { const d = new Date(ms); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); };

@@ -1,7 +1,7 @@
 // The merchant console: every open dispute of the signed-in merchant, most urgent first, live over the hub;
 // several conversations open as tabs (or side by side), each keeping its typed draft.
 import { signedIn, getJson, postJson, connectHub } from './desk-kit.js';
-import { money, when, countdown, deadlineName, word, closedStates, eventItem, el } from './timeline.js';
+import { show, money, when, countdown, deadlineName, word, closedStates, eventItem, el } from './timeline.js';
 
 const me = signedIn('merchant');
 const $ = id => document.getElementById(id);
@@ -63,7 +63,7 @@ function renderList() {
       el('span', { class: 'unread', 'data-unread': String(unread), hidden: unread === 0, text: String(unread), title: `${unread} unread` }));
     return el('li', { class: `dispute-row${r.disputeId === active ? ' active' : ''}`, 'data-dispute-id': r.disputeId }, button);
   });
-  list.replaceChildren(...items);
+  show(list, ...items);
   tick();
 }
 
@@ -103,9 +103,9 @@ function onSummary(news) {
 
 function renderStanding(s) {
   const box = $('standing');
-  if (!s) { box.replaceChildren(); return; }
+  if (!s) { show(box); return; }
   const rate = s.resolutionRateByParties === null || s.resolutionRateByParties === undefined ? '—' : `${Math.round(s.resolutionRateByParties * 100)} %`;
-  box.replaceChildren(
+  show(box, 
     el('h2', { text: 'Store standing' }),
     el('p', { class: `score${s.flagged ? ' flagged' : ''}` },
       el('strong', { text: String(s.score) }), el('span', { text: ' / 100' }),
@@ -227,7 +227,7 @@ function renderHeader(c) {
   const v = c.view, o = v.order;
   c.tab.querySelector('.tab-title').textContent = `Order ${o.orderId}`;
   const items = o.items.map(i => `${i.quantity} × ${i.name}${i.spec ? ` (${i.spec})` : ''}`).join(', ');
-  c.header.replaceChildren(
+  show(c.header, 
     el('h2', { text: `Order ${o.orderId} — ${word(v.category)}` }),
     el('p', { class: `state state-${v.state}`, 'data-state': v.state, text: word(v.state) }),
     el('p', { class: 'order', text: `${items} · ${money(o.total, o.currency)} · paid ${when(o.paidAt)} via ${o.paymentChannel}` }),
@@ -237,7 +237,7 @@ function renderHeader(c) {
 
 function renderDeadline(c) {
   const r = rows.get(c.id);
-  c.deadline.replaceChildren();
+  show(c.deadline);
   if (r?.nextDeadline) {
     c.deadline.append(el('span', { 'data-deadline': r.nextDeadline, class: 'deadline' },
       el('span', { class: 'deadline-kind', text: `${deadlineName(r.nextDeadlineKind)}: ` }),
@@ -279,12 +279,12 @@ function renderActions(c) {
   }
   // Each part is rebuilt only when what it shows changes, so that a refresh never wipes what is being typed.
   const cardsKey = JSON.stringify([v.state, v.openOffer, v.openProposal, v.outcome, v.responsibility, v.allowedActions, v.returnCarrier]);
-  if (c.cardsKey !== cardsKey) { c.cardsKey = cardsKey; c.card.replaceChildren(...cards); }
+  if (c.cardsKey !== cardsKey) { c.cardsKey = cardsKey; show(c.card, ...cards); }
 
   const offersKey = JSON.stringify([can(c, 'MakeOffer'), v.claimedAmount, cur]);
   if (c.offersKey === offersKey) { renderComposer(c); return; }
   c.offersKey = offersKey;
-  c.offers.replaceChildren();
+  show(c.offers);
   if (can(c, 'MakeOffer')) {
     const digits = new Intl.NumberFormat('en', { style: 'currency', currency: cur }).resolvedOptions().maximumFractionDigits;
     const round = x => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -306,7 +306,7 @@ function renderActions(c) {
 
 function renderComposer(c) {
   c.replies.hidden = c.composer.hidden = !can(c, 'SendMessage');
-  c.more.replaceChildren(
+  show(c.more, 
     can(c, 'Escalate') ? el('button', { type: 'button', text: 'Ask for a mediator', onclick: () => act(c, 'Escalate', c.id) }) : null,
     el('a', { href: `/api/disputes/${encodeURIComponent(c.id)}/case-file?format=html`, target: '_blank', rel: 'noopener', text: 'Case file (printable)' }));
 }

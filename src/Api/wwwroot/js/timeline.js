@@ -5,6 +5,11 @@ import { el, formatMoney, formatDateTime } from './api.js';
 
 export { el };
 
+/** Replaces a node's children, leaving out the absent ones (the DOM would write "null"). */
+export function show(node, ...children) {
+  node.replaceChildren(...children.filter(c => c !== null && c !== undefined && c !== false));
+}
+
 export function money(amount, currency = 'CNY') {
   return amount === null || amount === undefined ? '' : formatMoney(amount, currency);
 }
