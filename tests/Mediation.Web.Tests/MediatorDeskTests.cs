@@ -23,6 +23,17 @@ public sealed class MediatorDeskTests(BrowserFixture fixture) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
+    private static byte[] Photo()
+    {
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(96, 64);
+        for (var y = 0; y < image.Height; y++)
+            for (var x = 0; x < image.Width; x++)
+                image[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)(x * 2), (byte)(y * 3), 140);
+        using var stream = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, stream);
+        return stream.ToArray();
+    }
+
     private static async Task<DisputeView> ViewAsync(HttpClient client, string disputeId) =>
         (await client.GetFromJsonAsync<DisputeView>($"/api/disputes/{disputeId}", MediationJson.Options))!;
 
@@ -77,6 +88,20 @@ public sealed class MediatorDeskTests(BrowserFixture fixture) : IAsyncLifetime
         await Expect(caseView.Locator(".timeline .ev-MediatorAssigned")).ToContainTextAsync(Mediator);
         await Expect(caseView.GetByRole(AriaRole.Link, new() { Name = "Printable case file" }))
             .ToHaveAttributeAsync("href", $"/api/disputes/{disputeId}/case-file?format=html");
+
+        // The consumer sends a photo: it appears among the evidence as a thumbnail the browser loads with the
+        // mediator's sign-in cookie.
+        await Expect(caseView.GetByText("No evidence yet.")).ToBeVisibleAsync();
+        using (var upload = new MultipartFormDataContent())
+        {
+            upload.Add(new ByteArrayContent(Photo()) { Headers = { ContentType = new("image/jpeg") } }, "file", "crushed-tins.jpg");
+            Assert.Equal(HttpStatusCode.Created, (await consumer.PostAsync($"/api/disputes/{disputeId}/evidence", upload)).StatusCode);
+        }
+        var thumbnail = caseView.Locator(".evidence img");
+        await Expect(thumbnail).ToHaveAttributeAsync("alt", new System.Text.RegularExpressions.Regex("^Photo from the consumer"));
+        await Expect(thumbnail).ToHaveJSPropertyAsync("complete", true);
+        Assert.True(await thumbnail.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the thumbnail loaded");
+        await Expect(caseView.GetByText("No evidence yet.")).ToBeHiddenAsync();
 
         // A message to both parties reaches the merchant's console live, marked as the mediator's.
         await caseView.GetByLabel("Message", new() { Exact = true }).FillAsync("I will look at the photos and rule today.");

@@ -67,6 +67,7 @@ function buildCase(c) {
   c.offers = el('section', { class: 'last-offers', 'aria-label': "Both parties' last offers" });
   c.standing = el('section', { class: 'standing', 'aria-label': 'Merchant standing' });
   c.evidence = el('ul', { class: 'evidence', 'aria-label': 'Evidence' });
+  c.noEvidence = el('p', { class: 'hint', text: 'No evidence yet.' });
   c.timeline = el('ol', { class: 'timeline', 'aria-label': 'Timeline', 'aria-live': 'polite' });
   c.typing = el('p', { class: 'typing', hidden: true });
   c.error = el('p', { class: 'error', role: 'alert' });
@@ -75,7 +76,7 @@ function buildCase(c) {
     c.head,
     el('div', { class: 'case-grid' },
       el('div', { class: 'case-main' }, c.order, c.offers,
-        el('h3', { text: 'Evidence' }), c.evidence,
+        el('h3', { text: 'Evidence' }), c.evidence, c.noEvidence,
         el('h3', { text: 'Timeline' }), c.timeline, c.typing),
       el('div', { class: 'case-side' }, c.standing, c.error, c.actions)));
   c.id = id;
@@ -146,6 +147,7 @@ function renderStanding(c, s) {
 
 function addEvidence(c, info) {
   if (c.evidence.querySelector(`[data-evidence-id="${CSS.escape(info.evidenceId)}"]`)) return;
+  c.noEvidence.hidden = true;
   const base = `/api/disputes/${encodeURIComponent(c.id)}/evidence/${encodeURIComponent(info.evidenceId)}`;
   const label = `${info.kind} from the ${info.uploaderRole}, ${Math.ceil(info.size / 1024)} KB`;
   c.evidence.append(el('li', { 'data-evidence-id': info.evidenceId },
