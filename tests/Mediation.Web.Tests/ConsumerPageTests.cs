@@ -87,3 +87,44 @@ public sealed class ConsumerPageTests(BrowserFixture fixture)
         }
     }
 }
+
+/// <summary>What the consumer typed is sent exactly once, even when the answer is lost and the page is reloaded before it is sent again.</summary>
+[Collection(WebCollection.Name)]
+public sealed class PendingMessageTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task A_message_whose_answer_was_lost_is_sent_again_after_a_reload_and_arrives_once()
+    {
+        var s = await Scenario.PaidOrderAsync(fixture.App.As);
+        var dispute = await s.OpenDisputeAsync();
+        await using var context = await fixture.Browser.SignedInContextAsync(fixture.App.BaseAddress, s.ConsumerId, "consumer");
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/consumer.html#dispute={dispute.DisputeId}");
+        var chat = page.Locator("mediation-chat");
+        await Expect(chat.GetByTestId("state")).ToHaveTextAsync("awaiting merchant");
+
+        // The request reaches the service, its answer never reaches the page; later attempts do not get through.
+        var keys = new List<string>();
+        var reached = 0;
+        await context.RouteAsync("**/api/disputes/*/messages", async route =>
+        {
+            lock (keys) keys.Add(route.Request.Headers.GetValueOrDefault("idempotency-key") ?? "");
+            if (Interlocked.Increment(ref reached) == 1) await route.FetchAsync();
+            await route.AbortAsync();
+        });
+        await chat.GetByRole(AriaRole.Textbox, new() { Name = "Message", Exact = true }).FillAsync("Sent once, whatever happens");
+        await chat.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
+        await Expect(chat.Locator("li.pending").Filter(new() { HasText = "Sent once, whatever happens" })).ToBeVisibleAsync();
+        await Poll.UntilAsync(async () => (await s.TimelineAsync(dispute.DisputeId)).Any(e => e.Text == "Sent once, whatever happens"),
+            TimeSpan.FromSeconds(15), "the first attempt stored");
+
+        await page.ReloadAsync();
+        await Expect(chat.Locator("li.pending").Filter(new() { HasText = "Sent once, whatever happens" })).ToBeVisibleAsync();
+        await context.UnrouteAllAsync(new() { Behavior = UnrouteBehavior.IgnoreErrors });
+
+        await Expect(chat.Locator("li.pending")).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        await Expect(chat.Locator("li.mine").Filter(new() { HasText = "Sent once, whatever happens" })).ToHaveCountAsync(1);
+        Assert.Single(await s.TimelineAsync(dispute.DisputeId), e => e.Text == "Sent once, whatever happens");
+        lock (keys) Assert.Single(keys.Distinct());
+    }
+}

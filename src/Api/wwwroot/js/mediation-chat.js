@@ -237,7 +237,10 @@ export class MediationChat extends HTMLElement {
     this.#flushPending();
   }
 
+  #lastFlush = 0;
+
   async #flushPending() {
+    this.#lastFlush = Date.now();
     for (const item of this.#pending()) {
       if (this.#sending.has(item.key)) continue;
       this.#sending.add(item.key);
@@ -362,6 +365,8 @@ export class MediationChat extends HTMLElement {
   #allowed(action) { return !!this.#view?.allowedActions?.includes(action); }
 
   #tick() {
+    // Pending items are tried again every few seconds too, not only when the hub reconnects (a lost answer, a reload).
+    if (Date.now() - this.#lastFlush > 4000 && this.#pending().some(p => !this.#sending.has(p.key))) this.#flushPending();
     const ui = this.#ui;
     const deadline = this.#deadline();
     if (deadline) {
