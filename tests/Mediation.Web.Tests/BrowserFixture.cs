@@ -18,12 +18,17 @@ public sealed class BrowserFixture : IAsyncLifetime
     public IBrowser Browser { get; private set; } = null!;
     /// <summary>The app with the demo seeded (its people on the sign-in page, orders and disputes in each state).</summary>
     public ApiFactory App { get; } = new();
+    /// <summary>The origin of a payment app's page (another loopback port) that the app allows through CORS.</summary>
+    public int HostPagePort { get; } = FreePort.Next();
+    public string HostOrigin => $"http://127.0.0.1:{HostPagePort}";
 
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: install Debian's chromium (bash scripts/test.sh does it as root)");
         App.Settings["Mediation:Seed:Demo"] = "true";
+        App.Settings["Mediation:Cors:Origins:0"] = HostOrigin;
+        App.Settings["Mediation:HeartbeatPeriod"] = "00:00:01";
         _ = App.BaseAddress; // starts the app now, so its seeding runs while the browser starts
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -55,16 +55,18 @@ public static class Pages
 
 public static class Screenshots
 {
-    /// <summary><c>artifacts/screenshots</c> beside Mediation.sln (git-ignored).</summary>
-    public static string Directory { get; } = Find();
+    /// <summary>The folder holding Mediation.sln.</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
 
-    private static string Find()
+    private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mediation.sln"))) dir = dir.Parent;
-        var root = dir?.FullName ?? AppContext.BaseDirectory;
-        return System.IO.Directory.CreateDirectory(Path.Combine(root, "artifacts", "screenshots")).FullName;
+        return dir?.FullName ?? throw new InvalidOperationException("Mediation.sln not found above " + AppContext.BaseDirectory);
     }
+
+    /// <summary><c>artifacts/screenshots</c> beside Mediation.sln (git-ignored).</summary>
+    public static string Directory { get; } = System.IO.Directory.CreateDirectory(Path.Combine(RepositoryRoot, "artifacts", "screenshots")).FullName;
 }
 
 /// <summary>The seeded demo, as the sign-in page lists it.</summary>
