@@ -56,6 +56,13 @@ public sealed class MediatorDeskTests(BrowserFixture fixture) : IAsyncLifetime
         var merchantPane = merchantPage.Locator($"#pane-{disputeId}");
         await Expect(merchantPane.Locator(".timeline .ev-Offer")).ToContainTextAsync("Partial refund");
 
+        // The consumer watches it in the consumer's page.
+        await using var consumerContext = await fixture.Browser.SignedInContextAsync(_app.BaseAddress, store.ConsumerId(disputeId), "consumer", Viewport.Phone);
+        var consumerPage = await consumerContext.NewPageAsync();
+        await consumerPage.GotoAsync($"/consumer.html#dispute={disputeId}");
+        var chat = consumerPage.Locator("mediation-chat");
+        await Expect(chat.GetByTestId("state")).ToHaveTextAsync("negotiating");
+
         // The desk: nothing mine, the queue empty, away.
         await using var deskContext = await fixture.Browser.SignedInContextAsync(_app.BaseAddress, Mediator, "mediator", Viewport.Desktop);
         var desk = await deskContext.NewPageAsync();
@@ -120,11 +127,7 @@ public sealed class MediatorDeskTests(BrowserFixture fixture) : IAsyncLifetime
         // Both parties see it live: the merchant's console in its open conversation, the consumer in its timeline.
         await Expect(merchantPane.Locator(".timeline .ev-Ruled")).ToContainTextAsync("Ruling: Partial refund CN¥120.00");
         await Expect(merchantPane.Locator(".cards")).ToContainTextAsync("Ruling: Partial refund CN¥120.00; responsible: the merchant");
-        await Poll.UntilAsync(async () =>
-        {
-            var timeline = await consumer.GetFromJsonAsync<List<DisputeEvent>>($"/api/disputes/{disputeId}/events?afterSeq=0", MediationJson.Options);
-            return timeline!.Any(e => e.Type == DisputeEventType.Ruled && e.Amount == 120m);
-        }, TimeSpan.FromSeconds(10), "the ruling in the consumer's timeline");
+        await Expect(chat.Locator("li.mediator").Filter(new() { HasText = "Ruling" })).ToContainTextAsync("CN¥120.00");
 
         foreach (var viewport in new[] { Viewport.Desktop, Viewport.Phone })
         {

@@ -12,11 +12,18 @@ public sealed class TestStore(ApiFactory app, string city = "Hangzhou")
     public string MerchantId => $"m-{_id}";
     public HttpClient Merchant => field ??= app.As(MerchantId, "merchant");
 
+    private readonly Dictionary<string, string> _consumers = [];
+
+    private string ConsumerOf(int order) => $"c-{_id}-{order}";
+
+    /// <summary>The consumer who opened the dispute.</summary>
+    public string ConsumerId(string disputeId) => _consumers[disputeId];
+
     /// <summary>A paid order from a new consumer and the dispute that consumer opens on it; answers (disputeId, consumer).</summary>
     public async Task<(string DisputeId, HttpClient Consumer)> DisputeAsync(decimal total = 200m)
     {
         var n = ++_orders;
-        var consumerId = $"c-{_id}-{n}";
+        var consumerId = ConsumerOf(n);
         using var ops = app.As("platform", "ops");
         var order = await ops.PostAsJsonAsync("/api/orders", new
         {
@@ -33,6 +40,7 @@ public sealed class TestStore(ApiFactory app, string city = "Hangzhou")
         });
         Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
         var view = (await opened.Content.ReadFromJsonAsync<DisputeView>(MediationJson.Options))!;
+        _consumers[view.DisputeId] = consumerId;
         return (view.DisputeId, consumer);
     }
 }
