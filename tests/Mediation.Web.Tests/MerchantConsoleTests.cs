@@ -111,3 +111,43 @@ public sealed class MerchantConsoleTests(BrowserFixture fixture)
         await Expect(secondPane.Locator(".cards")).ToContainTextAsync("Your offer: Partial refund CN¥40.00");
     }
 }
+
+[Collection(WebCollection.Name)]
+public sealed class MerchantReturnTests(BrowserFixture fixture)
+{
+    [Fact]
+    public async Task Return_and_refund_from_the_policy_then_the_returned_parcel_is_acknowledged_from_the_console()
+    {
+        var app = fixture.App;
+        var store = new TestStore(app);
+        using var ops = app.As("platform", "ops");
+        Assert.Equal(HttpStatusCode.OK, (await ops.PutAsJsonAsync($"/api/merchants/{store.MerchantId}/profile",
+            new { verified = true, city = "Hangzhou", returnAddress = "1 Tea Street, Hangzhou" })).StatusCode);
+        var (disputeId, consumer) = await store.DisputeAsync(200m);
+
+        await using var context = await fixture.Browser.SignedInContextAsync(app.BaseAddress, store.MerchantId, "merchant", Viewport.Desktop);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/merchant.html");
+        await page.Locator($"#disputes > li[data-dispute-id='{disputeId}']").GetByRole(AriaRole.Button).ClickAsync();
+        var pane = page.Locator($"#pane-{disputeId}");
+
+        // One click on the store's policy offers a return and refund of the whole claim; the consumer accepts it.
+        await pane.GetByRole(AriaRole.Button, new() { Name = "Return and refund · CN¥200.00" }).ClickAsync();
+        var offer = pane.Locator(".timeline .ev-Offer");
+        await Expect(offer).ToContainTextAsync("Return and refund CN¥200.00");
+        var offerSeq = await offer.GetAttributeAsync("data-seq");
+        Assert.Equal(HttpStatusCode.Created, (await consumer.PostAsync($"/api/disputes/{disputeId}/offers/{offerSeq}/accept", null)).StatusCode);
+        await Expect(pane.Locator(".case-head .state")).ToHaveTextAsync("Awaiting return");
+
+        // The consumer ships the goods back: the console asks the merchant to acknowledge them.
+        Assert.Equal(HttpStatusCode.Created, (await consumer.PostAsJsonAsync($"/api/disputes/{disputeId}/return-shipment",
+            new { carrier = "SF Express", trackingNumber = "SF123456789" })).StatusCode);
+        var card = pane.Locator(".card.return");
+        await Expect(card).ToContainTextAsync("with SF Express, tracking SF123456789");
+        await card.GetByLabel("Condition").SelectOptionAsync("AsExpected");
+        await card.GetByRole(AriaRole.Button, new() { Name = "Acknowledge return" }).ClickAsync();
+
+        await Expect(pane.Locator(".timeline .ev-ReturnReceived")).ToContainTextAsync("Return received: as expected");
+        await Expect(pane.Locator(".card.return")).ToHaveCountAsync(0);
+    }
+}
