@@ -73,6 +73,7 @@ app.MapEvidenceApi();
 app.MapPartiesApi();
 app.MapMediationApi();
 app.MapInstructionsApi();
+app.MapFiguresApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 
 app.Lifetime.ApplicationStarted.Register(() =>
