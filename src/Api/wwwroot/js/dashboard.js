@@ -30,6 +30,9 @@ function setPeriod(days) {
 const params = new URLSearchParams(location.search);
 if (params.get('from') && params.get('to')) { $('from').value = params.get('from'); $('to').value = params.get('to'); }
 else setPeriod(30);
+// A bookmarked city is offered even before any of its disputes comes back.
+const cityChoice = $('city');
+if (params.get('city')) { cityChoice.append(el('option', { value: params.get('city'), text: params.get('city') })); cityChoice.value = params.get('city'); }
 
 function query() {
   const from = localDay($('from').value);
@@ -146,7 +149,7 @@ function drawMerchants(merchants) {
 }
 
 /** The city list keeps every city seen, so choosing one does not make the others disappear. */
-const citiesSeen = new Set();
+const citiesSeen = new Set(params.get('city') ? [params.get('city')] : []);
 function drawCityChoices(cities) {
   let added = false;
   for (const c of cities) if (c.city && !citiesSeen.has(c.city)) { citiesSeen.add(c.city); added = true; }
