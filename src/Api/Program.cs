@@ -1,6 +1,7 @@
 using Mediation;
 using Mediation.Api.Admission;
 using Mediation.Api.Apis;
+using Mediation.Api.Demo;
 using Mediation.Api.Evidence;
 using Mediation.Api.Identity;
 using Mediation.Api.Problems;
@@ -15,6 +16,8 @@ var builder = WebApplication.CreateBuilder(args);
 // The embedded default: one process hosting a silo (SQLite under MEDIATION_DATA_DIR) and the HTTP edge.
 // In production the edge may instead join separately run silos as an Orleans client (Mediation:ApiHosting=Client).
 var hosting = MediationSiloOptions.From(builder.Configuration);
+// Read before anything creates the data folder: only an empty one is seeded.
+var demo = DemoOptions.From(builder.Configuration, hosting);
 if (hosting.ApiHosting == ApiHosting.Client) builder.AddMediationClient(hosting);
 else builder.AddMediationSilo(hosting);
 
@@ -54,10 +57,20 @@ builder.Services.AddOptions<FeedOptions>().Bind(builder.Configuration.GetSection
 builder.Services.AddHostedService<FeedHeartbeat>();
 builder.Services.AddHealthChecks();
 builder.Services.AddOptions<EvidenceOptions>().Bind(builder.Configuration.GetSection(EvidenceOptions.Section));
+// Pages of other origins (a payment app embedding the chat) reach the API and the hub only from configured origins.
+var corsOrigins = builder.Configuration.GetSection("Mediation:Cors:Origins").Get<string[]>() ?? [];
+builder.Services.AddCors(o => o.AddDefaultPolicy(policy => policy
+    .WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()
+    .WithExposedHeaders("Idempotent-Replayed", "Retry-After", "Location")));
+if (demo.Enabled) builder.AddDemo(demo, hosting);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
+app.UseCors();
+// The pages (wwwroot) are public; what they show comes from the API under the caller's identity.
+app.UseDefaultFiles();
+app.UseStaticFiles();
 app.UseStatusCodePages();
 app.UseUtf8Bodies();
 app.UseIdempotencyBuffering();
@@ -75,6 +88,7 @@ app.MapMediationApi();
 app.MapInstructionsApi();
 app.MapFiguresApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
+if (demo.Enabled) app.MapDemoApi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",

@@ -19,7 +19,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
     public int SiloPort { get; } = FreePort.Next();
-    public Dictionary<string, string?> Settings { get; } = new();
+    /// <summary>The app's settings for this test; the demo seeding is off unless a test turns it on.</summary>
+    public Dictionary<string, string?> Settings { get; } = new() { ["Mediation:Seed:Demo"] = "false" };
     /// <summary>Everything the app logged, to assert on levels.</summary>
     public CapturedLogs Logs { get; } = new();
 

@@ -60,6 +60,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
         info.Environment["Mediation__SiloPort"] = FreePort.Next().ToString();
+        info.Environment["Mediation__Seed__Demo"] = "false"; // a test turns the demo on through its settings
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var service = new ServiceProcess("mediation", info, httpPort);
         await service.WaitUntilHealthyAsync();

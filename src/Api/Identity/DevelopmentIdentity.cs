@@ -6,8 +6,10 @@ using Microsoft.Extensions.Options;
 namespace Mediation.Api.Identity;
 
 /// <summary>
-/// Development identity: the caller names itself in <c>X-User-Id</c> and <c>X-Role</c>. A later issue swaps this
-/// scheme for bearer tokens; everything downstream sees only the <see cref="ClaimsPrincipal"/>.
+/// Development identity: the caller names itself in <c>X-User-Id</c> and <c>X-Role</c>; a browser, which cannot set
+/// headers on a WebSocket, through the sign-in page's cookie or, on the hub's path only, the <c>dev-user</c> and
+/// <c>dev-role</c> query parameters (headers win when present). A later issue swaps this scheme for bearer tokens;
+/// everything downstream sees only the <see cref="ClaimsPrincipal"/>.
 /// </summary>
 public sealed class DevelopmentIdentityHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -18,20 +20,59 @@ public sealed class DevelopmentIdentityHandler(
     public const string RoleHeader = "X-Role";
     public const int MaxIdLength = Validation.MaxIdLength;
 
+    /// <summary>Browsers: the sign-in page stores <c>role:userId</c> here (read only when no identity header is sent).</summary>
+    public const string CookieName = "mediation-dev-identity";
+    /// <summary>A browser cannot put headers on a WebSocket: on the hub's path only, these query parameters may name the caller.</summary>
+    public const string UserQuery = "dev-user";
+    public const string RoleQuery = "dev-role";
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var users = Request.Headers[UserHeader];
         var roles = Request.Headers[RoleHeader];
-        if (users.Count == 0 && roles.Count == 0) return Task.FromResult(AuthenticateResult.NoResult());
+        if (users.Count != 0 || roles.Count != 0) return FromHeaders(users, roles);
+        if (Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path)
+            && (Request.Query.ContainsKey(UserQuery) || Request.Query.ContainsKey(RoleQuery)))
+            return FromQuery(Request.Query[UserQuery], Request.Query[RoleQuery]);
+        if (Request.Cookies.TryGetValue(CookieName, out var cookie)) return FromCookie(cookie);
+        return Task.FromResult(AuthenticateResult.NoResult());
+    }
+
+    private Task<AuthenticateResult> FromHeaders(Microsoft.Extensions.Primitives.StringValues users, Microsoft.Extensions.Primitives.StringValues roles)
+    {
         // Exactly one header each: a second X-Role (or "consumer,ops" in one) must not add up to more rights.
         if (users.Count != 1 || !Validation.IsId(users[0]))
             return Fail($"{UserHeader} must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':', in one header");
         if (roles.Count != 1 || !ExactNames.TryParse<Role>(roles[0], out var parsed))
             return Fail($"{RoleHeader} must be one of consumer, merchant, mediator, regulator, ops, in one header");
-        var user = users[0]!;
+        return Success(users[0]!, parsed);
+    }
 
+    private Task<AuthenticateResult> FromQuery(Microsoft.Extensions.Primitives.StringValues users, Microsoft.Extensions.Primitives.StringValues roles)
+    {
+        if (users.Count != 1 || !Validation.IsId(users[0]))
+            return Fail($"{UserQuery} must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':', given once");
+        if (roles.Count != 1 || !ExactNames.TryParse<Role>(roles[0], out var parsed))
+            return Fail($"{RoleQuery} must be one of consumer, merchant, mediator, regulator, ops, given once");
+        return Success(users[0]!, parsed);
+    }
+
+    private Task<AuthenticateResult> FromCookie(string value)
+    {
+        var colon = value.IndexOf(':');
+        var role = colon < 0 ? value : value[..colon];
+        var user = colon < 0 ? "" : value[(colon + 1)..];
+        if (!ExactNames.TryParse<Role>(role, out var parsed))
+            return Fail($"the {CookieName} cookie must be role:userId with one of consumer, merchant, mediator, regulator, ops");
+        if (!Validation.IsId(user))
+            return Fail($"the {CookieName} cookie's user must be 1 to {MaxIdLength} letters, digits, '-', '_', '.' or ':'");
+        return Success(user, parsed);
+    }
+
+    private static Task<AuthenticateResult> Success(string user, Role role)
+    {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Role, parsed.ToString())], SchemeName);
+            [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Role, role.ToString())], SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 

@@ -1,0 +1,134 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Mediation.Api.Demo;
+
+/// <summary>
+/// Seeds the demo on a first start on an empty data folder, through the public REST API of this very process (the
+/// same paths any client takes): orders for each consumer, store profiles, and disputes awaiting the merchant,
+/// negotiating with an open offer, and settled with the remedy carried out, confirmed and rated.
+/// </summary>
+public sealed class DemoSeeder(IServer server, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger, TimeProvider clock)
+    : BackgroundService
+{
+    private static readonly JsonSerializerOptions Json = MediationJson.Options;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult())) await started.Task.WaitAsync(stoppingToken);
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        if (address is null) { logger.LogWarning("Demo not seeded: the server has no address"); return; }
+        var uri = new Uri(address.Replace("://+", "://127.0.0.1").Replace("://*", "://127.0.0.1").Replace("://[::]", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1"));
+        try
+        {
+            await SeedAsync(uri, stoppingToken);
+            logger.LogInformation("Demo seeded: {People} people, {Orders} orders; sign in at {Url}", DemoPeople.All.Count, DemoPeople.Orders.Count, uri);
+        }
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException or JsonException)
+        {
+            logger.LogWarning(e, "Demo seeding stopped");
+        }
+    }
+
+    private async Task SeedAsync(Uri baseAddress, CancellationToken ct)
+    {
+        using var ops = Client(baseAddress, "ops-platform", Role.Ops);
+        foreach (var store in DemoPeople.Stores)
+            await Send(ops, HttpMethod.Put, $"/api/merchants/{store.MerchantId}/profile",
+                new { verified = true, city = store.City, returnAddress = store.ReturnAddress }, ct);
+        var now = clock.GetUtcNow();
+        foreach (var order in DemoPeople.Orders)
+        {
+            var store = DemoPeople.Store(order.MerchantId);
+            await Send(ops, HttpMethod.Post, "/api/orders", new
+            {
+                orderId = order.OrderId, consumerId = order.ConsumerId, merchantId = order.MerchantId,
+                storeName = store.StoreName, city = store.City,
+                items = order.Items.Select(i => new { name = i.Name, spec = i.Spec, quantity = i.Quantity, price = i.Price }),
+                total = order.Total, currency = "CNY", paidAt = now.AddDays(-order.DaysAgo).AddHours(-3), paymentChannel = "Alipay",
+            }, ct);
+        }
+
+        // Awaiting the merchant: the consumer has just asked.
+        using (var li = Client(baseAddress, "c-li", Role.Consumer))
+            await OpenAsync(li, "o-demo-1001", "DamagedInTransport", "FullRefund", 199.00m, "Both tins arrived crushed and the tea inside is damp.", ct);
+
+        // Negotiating: the store answered and made an offer that is open now.
+        using (var zhang = Client(baseAddress, "c-zhang", Role.Consumer))
+        using (var silk = Client(baseAddress, "m-westlake-silk", Role.Merchant))
+        {
+            var id = await OpenAsync(zhang, "o-demo-2001", "NotAsDescribed", "FullRefund", 320.00m, "The scarf is a different blue from the photo and feels like polyester.", ct);
+            await Send(silk, HttpMethod.Post, $"/api/disputes/{id}/messages", new { text = "Sorry to hear that. It is mulberry silk, but the dye lot may differ. Could you send a photo in daylight?" }, ct);
+            await Send(zhang, HttpMethod.Post, $"/api/disputes/{id}/messages", new { text = "Sure, here is how it looks next to the listing photo." }, ct);
+            await Send(silk, HttpMethod.Post, $"/api/disputes/{id}/offers", new { remedy = "PartialRefund", amount = 120.00m }, ct);
+        }
+
+        // Settled, carried out by the platform, confirmed and rated.
+        using (var chen = Client(baseAddress, "c-chen", Role.Consumer))
+        using (var bund = Client(baseAddress, "m-bund-electronics", Role.Merchant))
+        {
+            var id = await OpenAsync(chen, "o-demo-3001", "Defect", "FullRefund", 129.00m, "The charger stops charging after a few minutes.", ct);
+            await Send(bund, HttpMethod.Post, $"/api/disputes/{id}/messages", new { text = "Sorry about that. Keep the charger for slow charging, and we refund half?" }, ct);
+            var offer = await Send(bund, HttpMethod.Post, $"/api/disputes/{id}/offers", new { remedy = "PartialRefund", amount = 64.50m }, ct);
+            await Send(chen, HttpMethod.Post, $"/api/disputes/{id}/offers/{offer.GetProperty("seq").GetInt64()}/accept", null, ct);
+            // The instruction is issued, and later the platform's report reaches the dispute, a moment after each call returns.
+            string? instructionId = null;
+            await EventuallyAsync(async () => (instructionId = await InstructionOfAsync(chen, id, ct)) is not null, $"the instruction of {id}", ct);
+            await Send(ops, HttpMethod.Post, $"/api/instructions/{instructionId}/result", new { outcome = "Done" }, ct);
+            await EventuallyAsync(() => TryConfirmAsync(chen, id, ct), $"the remedy of {id} confirmed", ct);
+            await Send(chen, HttpMethod.Post, $"/api/disputes/{id}/feedback", new { rating = 5, comment = "Quick and fair." }, ct);
+            await Send(bund, HttpMethod.Post, $"/api/disputes/{id}/feedback", new { rating = 4 }, ct);
+        }
+    }
+
+    private async Task EventuallyAsync(Func<Task<bool>> done, string what, CancellationToken ct)
+    {
+        for (var attempt = 1; !await done(); attempt++)
+        {
+            if (attempt == 80) throw new InvalidOperationException($"not {what} within 20 s");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), clock, ct);
+        }
+    }
+
+    private static async Task<string?> InstructionOfAsync(HttpClient client, string disputeId, CancellationToken ct)
+    {
+        var dispute = await Send(client, HttpMethod.Get, $"/api/disputes/{disputeId}", null, ct);
+        return dispute.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object
+            && outcome.TryGetProperty("instructionId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+    }
+
+    private static async Task<bool> TryConfirmAsync(HttpClient consumer, string disputeId, CancellationToken ct)
+    {
+        using var response = await consumer.PostAsync($"/api/disputes/{disputeId}/confirm", null, ct);
+        return response.IsSuccessStatusCode;
+    }
+
+    private static async Task<string> OpenAsync(HttpClient consumer, string orderId, string category, string remedy, decimal amount, string description, CancellationToken ct)
+    {
+        var dispute = await Send(consumer, HttpMethod.Post, "/api/disputes",
+            new { orderId, category, requestedRemedy = remedy, claimedAmount = amount, description }, ct);
+        return dispute.GetProperty("disputeId").GetString()!;
+    }
+
+    private static HttpClient Client(Uri baseAddress, string userId, Role role)
+    {
+        var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Add("X-User-Id", userId);
+        client.DefaultRequestHeaders.Add("X-Role", role.ToString());
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    private static async Task<JsonElement> Send(HttpClient client, HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: Json) };
+        using var response = await client.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+}
