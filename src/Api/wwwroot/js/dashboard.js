@@ -83,7 +83,7 @@ function makeCharts() {
   charts.categories = new Chart($('chart-categories'), {
     type: 'doughnut',
     data: { labels: [], datasets: [{ data: [], backgroundColor: categoryColours }] },
-    options: { ...common, plugins: { legend: { position: 'right' } } },
+    options: { ...common, plugins: { legend: { position: matchMedia('(min-width: 760px)').matches ? 'right' : 'bottom' } } },
   });
   charts.cities = new Chart($('chart-cities'), {
     type: 'bar',
