@@ -181,6 +181,10 @@ public sealed record DisputeSummary(
     [Id(25)] public bool SettledByParties { get; init; }
     [Id(26)] public DateTimeOffset? EscalatedAt { get; init; }
     [Id(27)] public decimal? RefundAmount { get; init; }
+    /// <summary>Who a ruling held responsible, once ruled (the dispute was ruled when this is set).</summary>
+    [Id(28)] public Responsibility? Responsibility { get; init; }
+    /// <summary>The merchant answered after its first-response deadline, or the deadline passed without an answer.</summary>
+    [Id(29)] public bool MerchantMissedFirstResponse { get; init; }
 }
 
 /// <summary>Running figures a merchant or consumer grain keeps over its disputes.</summary>

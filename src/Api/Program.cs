@@ -86,6 +86,7 @@ app.MapEvidenceApi();
 app.MapPartiesApi();
 app.MapMediationApi();
 app.MapInstructionsApi();
+app.MapFiguresApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 if (demo.Enabled) app.MapDemoApi();
 

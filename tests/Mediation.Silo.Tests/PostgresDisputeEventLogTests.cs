@@ -199,6 +199,36 @@ public abstract class DisputeEventLogBehaviour(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Lines_opened_in_a_period_come_back_by_city_with_the_end_of_the_period_excluded()
+    {
+        await using var log = CreateLog();
+        // Cities of this test only: the database is shared with the other tests of the class.
+        var east = NewId("East");
+        var west = NewId("West");
+        var start = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+        DisputeSummary Line(string city, DateTimeOffset openedAt) =>
+            new(NewId("d-period"), "o-1", "c-1", "m-1", DisputeState.Negotiating, DisputeCategory.Quality,
+                openedAt, openedAt, null, null, 1, null, false) { City = city, MerchantMissedFirstResponse = true, Responsibility = Responsibility.Shared };
+
+        var before = Line(east, start.AddTicks(-1));
+        var first = Line(east, start);
+        // The same instant written with another offset: periods compare instants, not local clock readings.
+        var shanghai = Line(east, new DateTimeOffset(2026, 11, 1, 9, 30, 0, TimeSpan.FromHours(8)));
+        var last = Line(east, start.AddDays(7).AddTicks(-1));
+        var after = Line(east, start.AddDays(7));
+        var elsewhere = Line(west, start.AddDays(1));
+        foreach (var line in new[] { before, first, shanghai, last, after, elsewhere })
+            await log.AppendAsync([EventLogTestData.FullEvent(line.DisputeId, 1)], line);
+
+        var inEast = await log.ReadSummariesOpenedAsync(east, start, start.AddDays(7));
+        Assert.Equal(new[] { first, shanghai, last }.OrderBy(l => l.DisputeId), inEast.OrderBy(l => l.DisputeId));
+        var everywhere = await log.ReadSummariesOpenedAsync(null, start, start.AddDays(7));
+        Assert.Superset(new[] { first.DisputeId, shanghai.DisputeId, last.DisputeId, elsewhere.DisputeId }.ToHashSet(), everywhere.Select(l => l.DisputeId).ToHashSet());
+        Assert.DoesNotContain(everywhere, l => l.DisputeId == before.DisputeId || l.DisputeId == after.DisputeId);
+        Assert.Empty(await log.ReadSummariesOpenedAsync(NewId("Nowhere"), start, start.AddDays(7)));
+    }
+
+    [Fact]
     public async Task A_refused_append_leaves_its_summary_line_unchanged()
     {
         await using var log = CreateLog();
@@ -249,6 +279,9 @@ internal sealed class DisposableEventLog(IDisputeEventLog log, Func<ValueTask> d
 
     public Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default) =>
         log.LatestSeqsAsync(disputeIds, cancellationToken);
+
+    public Task<IReadOnlyList<DisputeSummary>> ReadSummariesOpenedAsync(string? city, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        log.ReadSummariesOpenedAsync(city, from, to, cancellationToken);
 
     public ValueTask DisposeAsync() => dispose();
 }

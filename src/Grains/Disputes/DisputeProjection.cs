@@ -42,8 +42,17 @@ public static class DisputeProjection
             SettledByParties = r.SettledByParties,
             EscalatedAt = r.EscalatedAt,
             RefundAmount = r.Outcome?.InstructionOutcome == InstructionOutcome.Done ? r.Outcome.Amount : null,
+            Responsibility = r.Responsibility,
+            MerchantMissedFirstResponse = MissedFirstResponse(r),
         };
     }
+
+    /// <summary>
+    /// From the record alone (a line saved later for a read mark must not change it): answered at or after the
+    /// deadline, or never answered and escalated at or after it (by the clock, or by the consumer it allowed to).
+    /// </summary>
+    private static bool MissedFirstResponse(DisputeRecord r) =>
+        r.Deadlines.MerchantRespondBy is { } by && (r.MerchantFirstRespondedAt is { } at ? at >= by : r.EscalatedAt >= by);
 
     /// <summary>The deadline a person looking at the list cares about now.</summary>
     private static (DateTimeOffset At, DeadlineKind Kind)? RunningDeadline(DisputeRecord r, DateTimeOffset now)

@@ -22,6 +22,12 @@ public interface IDisputeEventLog
     /// <summary>Every dispute of a merchant or consumer, as its summary line.</summary>
     Task<IReadOnlyList<DisputeSummary>> ReadSummariesAsync(Role party, string partyId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every dispute opened in [<paramref name="from"/>, <paramref name="to"/>), in <paramref name="city"/> or in any
+    /// city when null, as its summary line: the projection the regulator's figures are computed from.
+    /// </summary>
+    Task<IReadOnlyList<DisputeSummary>> ReadSummariesOpenedAsync(string? city, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default);
+
     /// <summary>The latest seq of each of the given disputes that exists (one question for many disputes: the edge's heartbeat).</summary>
     Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default);
 }

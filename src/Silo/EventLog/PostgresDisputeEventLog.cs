@@ -96,6 +96,10 @@ public sealed class PostgresDisputeEventLog : IDisputeEventLog, IAsyncDisposable
         QueryAsync(SummariesSql + (party == Role.Merchant ? "merchant_id = $1" : "consumer_id = $1"), [partyId],
             r => JsonSerializer.Deserialize<DisputeSummary>(r.GetString(0), MediationJson.Options)!, cancellationToken);
 
+    public async Task<IReadOnlyList<DisputeSummary>> ReadSummariesOpenedAsync(string? city, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        SummaryRow.OpenedIn(await QueryAsync("SELECT payload FROM dispute_summaries", [],
+            r => JsonSerializer.Deserialize<DisputeSummary>(r.GetString(0), MediationJson.Options)!, cancellationToken), city, from, to);
+
     public async Task<IReadOnlyDictionary<string, long>> LatestSeqsAsync(IReadOnlyCollection<string> disputeIds, CancellationToken cancellationToken = default)
     {
         if (disputeIds.Count == 0) return new Dictionary<string, long>();

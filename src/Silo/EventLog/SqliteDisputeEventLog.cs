@@ -86,6 +86,9 @@ public sealed class SqliteDisputeEventLog(SqliteWriter writer) : IDisputeEventLo
     public Task<IReadOnlyList<DisputeSummary>> ReadSummariesAsync(Role party, string partyId, CancellationToken cancellationToken = default) =>
         Summaries(party == Role.Merchant ? "merchant_id = $party" : "consumer_id = $party", c => c.Parameters.AddWithValue("$party", partyId), cancellationToken);
 
+    public async Task<IReadOnlyList<DisputeSummary>> ReadSummariesOpenedAsync(string? city, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken = default) =>
+        SummaryRow.OpenedIn(await Summaries("1 = 1", _ => { }, cancellationToken), city, from, to);
+
     private Task<IReadOnlyList<DisputeSummary>> Summaries(string where, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         writer.ReadAsync<IReadOnlyList<DisputeSummary>>(connection =>
         {
