@@ -10,6 +10,7 @@ using Mediation.Silo.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.FileProviders;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -69,8 +70,13 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseCors();
 // The pages (wwwroot) are public; what they show comes from the API under the caller's identity.
-app.UseDefaultFiles();
-app.UseStaticFiles();
+// From the project folder when run from there, else the copy beside the assembly (dotnet run from the repository's
+// root, a test's output folder, a published service).
+var pages = new PhysicalFileProvider(Directory.Exists(Path.Combine(app.Environment.ContentRootPath, "wwwroot", "js"))
+    ? Path.Combine(app.Environment.ContentRootPath, "wwwroot")
+    : Path.Combine(AppContext.BaseDirectory, "wwwroot"));
+app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = pages });
+app.UseStaticFiles(new StaticFileOptions { FileProvider = pages });
 app.UseStatusCodePages();
 app.UseUtf8Bodies();
 app.UseIdempotencyBuffering();

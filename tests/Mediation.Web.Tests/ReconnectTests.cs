@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 namespace Mediation.Web.Tests;
 
 /// <summary>
-/// The consumer's page through a dropped connection: the service process is stopped and started again on the same
+/// The consumer's page through a dropped connection: the service process is killed and started again on the same
 /// data folder and port. The page says it is reconnecting, keeps what was typed meanwhile as pending, then shows
 /// every message sent while it was away once, and delivers its own pending message once.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class ReconnectTests(BrowserFixture fixture) : IAsyncLifetime
             await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "Before the outage" });
             await Expect(chat.GetByText("Before the outage")).ToBeVisibleAsync();
 
-            await service.StopGracefullyAsync();
+            await service.KillAsync(); // the connection drops at once, as when a node dies
             await service.DisposeAsync();
             await Expect(banner).ToBeVisibleAsync();
 
@@ -60,6 +60,11 @@ public sealed class ReconnectTests(BrowserFixture fixture) : IAsyncLifetime
             Assert.Equal(shown.Distinct().Count(), shown.Length);
             Assert.Equal(timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Seq).Order(),
                 shown.Where(seq => timeline.Any(e => e.Seq == seq && e.Type == DisputeEventType.Message)).Order());
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var output = service.Output;
+            throw new InvalidOperationException($"{e.Message}\n--- service output (last 4000 characters) ---\n{output[Math.Max(0, output.Length - 4000)..]}", e);
         }
         finally
         {

@@ -38,7 +38,12 @@ export async function createLive({ base = '', identity, onState = () => {} } = {
   connection.keepAliveIntervalInMilliseconds = 5000;
   const reconnected = new Set();
   connection.onreconnecting(() => onState('reconnecting'));
-  connection.onreconnected(async () => { onState('connected'); for (const f of reconnected) await f(); });
+  const connected = async () => {
+    for (const f of reconnected) {
+      try { await f(); } catch { /* each handler retries on its own; one failing must not keep the others from running */ }
+    }
+  };
+  connection.onreconnected(async () => { onState('connected'); await connected(); });
   let stopped = false;
   const start = async () => {
     onState('connecting');
@@ -46,7 +51,7 @@ export async function createLive({ base = '', identity, onState = () => {} } = {
       try {
         await connection.start();
         onState('connected');
-        for (const f of reconnected) await f();
+        await connected();
         return;
       } catch {
         onState('reconnecting');

@@ -140,14 +140,29 @@ export class MediationChat extends HTMLElement {
     live.on('DisputeEvent', e => { if (e.disputeId === this.disputeId) this.#add([e]); });
     live.on('DisputeSignal', s => this.#signal(s));
     live.on('DisputeHeartbeat', hb => { if (hb.disputeId === this.disputeId && hb.latestSeq > this.#lastSeq) this.#catchUp(); });
-    live.onConnected(async () => {
-      // Everything after the last seq this chat has: nothing missing, and #add drops what it already shows.
-      await live.invoke('JoinDispute', this.disputeId, this.#lastSeq);
-      this.#flushPending();
-    });
+    live.onConnected(() => this.#join());
     window.addEventListener('online', () => this.#flushPending());
     this.#flushPending();
     await live.start();
+  }
+
+  // Everything after the last seq this chat has: nothing missing, and #add drops what it already shows. A service
+  // that has just restarted may refuse the first join: tried again until it takes, with the timeline read over REST
+  // meanwhile.
+  async #join() {
+    if (!this.#live?.connected) return;
+    try {
+      await this.#live.invoke('JoinDispute', this.disputeId, this.#lastSeq);
+    } catch {
+      this.#catchUp();
+      setTimeout(() => this.#join(), 2000);
+      return;
+    } finally {
+      this.#flushPending();
+    }
+    this.#refresh();
+    // Belt and braces after a drop: the timeline over REST too; whatever both bring is shown once (by seq).
+    this.#catchUp();
   }
 
   async #catchUp() {
