@@ -31,6 +31,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         App.Settings["Mediation:HeartbeatPeriod"] = "00:00:01";
         _ = App.BaseAddress; // starts the app now, so its seeding runs while the browser starts
         _playwright = await Playwright.CreateAsync();
+        // Assertions wait for what a person would see; on a CI machine running other test projects beside this one,
+        // Playwright's 5 s default is too short a patience for a live update, not a sign of a missing one.
+        Assertions.SetDefaultExpectTimeout(15_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
