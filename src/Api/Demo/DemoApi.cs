@@ -12,7 +12,15 @@ public static class DemoApi
         foreach (var (city, mediators) in DemoPeople.Mediators)
             for (var i = 0; i < mediators.Length; i++) cities[$"Mediation:Cities:{city}:Mediators:{i}"] = mediators[i];
         ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource { InitialData = cities });
-        if (demo.SeedNow) builder.Services.AddHostedService<DemoSeeder>();
+        if (demo.SeedNow)
+        {
+            // The grains' clock starts in the past, so the demo's older disputes can pass their negotiation window;
+            // the seeder moves it forward to the system's time before it seeds anything else.
+            var clock = new DemoClock(TimeProvider.System, DemoSeeder.StartOffset);
+            builder.Services.AddSingleton(clock);
+            builder.Services.AddKeyedSingleton<TimeProvider>(Orleans.Runtime.TimeProviderNames.Grains, clock);
+            builder.Services.AddHostedService<DemoSeeder>();
+        }
         return builder;
     }
 

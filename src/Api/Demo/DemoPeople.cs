@@ -29,8 +29,10 @@ public static class DemoPeople
         new("o-demo-1001", "c-li", "m-lakeside-tea", [new("Longjing tea", "250 g tin", 2, 99.50m)], 2),
         new("o-demo-1002", "c-li", "m-bund-electronics", [new("Wireless earbuds", "white", 1, 459.00m)], 3),
         new("o-demo-1003", "c-li", "m-jingan-bakery", [new("Mooncake gift box", "8 pieces", 1, 168.00m)], 1),
+        new("o-demo-1004", "c-li", "m-westlake-silk", [new("Silk qipao", "size M, red", 1, 680.00m)], 9),
         new("o-demo-2001", "c-zhang", "m-westlake-silk", [new("Silk scarf", "90 × 90 cm, blue", 1, 320.00m)], 4),
         new("o-demo-2002", "c-zhang", "m-lakeside-tea", [new("Biluochun tea", "100 g", 3, 56.00m)], 2),
+        new("o-demo-2003", "c-zhang", "m-jingan-bakery", [new("Birthday cake", "chestnut cream, 8 inch", 1, 268.00m)], 8),
         new("o-demo-3001", "c-chen", "m-bund-electronics", [new("Phone charger", "65 W", 1, 129.00m)], 6),
         new("o-demo-3002", "c-chen", "m-westlake-silk", [new("Silk pillowcase", "pair", 1, 238.00m)], 1),
     ];
