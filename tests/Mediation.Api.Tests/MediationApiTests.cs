@@ -162,6 +162,57 @@ public sealed class MediationApiTests(MediationFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Hostile_input_to_the_mediation_routes_and_hub_methods_is_refused_in_our_words_and_changes_nothing()
+    {
+        var c = await EscalatedAsync("Suzhou");
+        var mediator = Factory.As("med-s1", "mediator");
+        var before = await c.Consumer.GetStringAsync($"/api/disputes/{c.DisputeId}/events?afterSeq=0");
+        var d = $"/api/disputes/{c.DisputeId}";
+        const string ruling = "\"category\":\"Counterfeit\",\"responsibility\":\"Merchant\",\"remedy\":\"FullRefund\"";
+        (HttpClient Who, string Path, string Body, HttpStatusCode Status, string Words)[] cases =
+        [
+            (mediator, $"{d}/ruling", "{" + ruling + ",\"amount\":10,\"amount\":200,\"reasons\":\"x\"}", HttpStatusCode.BadRequest, "amount"),
+            (mediator, $"{d}/ruling", "{\"category\":\"Counterfeit\",\"responsibility\":\"Merchant,Shared\",\"remedy\":\"FullRefund\",\"amount\":10,\"reasons\":\"x\"}", HttpStatusCode.BadRequest, "must be one of"),
+            (mediator, $"{d}/ruling", "{" + ruling + ",\"amount\":10.001,\"reasons\":\"x\"}", HttpStatusCode.BadRequest, "decimals"),
+            (mediator, $"{d}/ruling", "{" + ruling + ",\"amount\":10,\"reasons\":\"\u200b \u200b\"}", HttpStatusCode.BadRequest, "visible character"),
+            (mediator, $"{d}/ruling", "{" + ruling + ",\"amount\":10,\"reasons\":null}", HttpStatusCode.BadRequest, "reasons"),
+            (mediator, $"{d}/ruling", "{" + ruling + ",\"amount\":1e30,\"reasons\":\"x\"}", HttpStatusCode.BadRequest, "amount"),
+            (mediator, $"{d}/proposals", "{\"remedy\":3,\"amount\":10,\"text\":\"x\"}", HttpStatusCode.BadRequest, "must be one of"),
+            (mediator, $"{d}/evidence-requests", "{\"of\":\"Consumer,Merchant\",\"text\":\"x\",\"dueBy\":\"2030-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "must be one of"),
+            (mediator, $"{d}/evidence-requests", "{\"of\":\"mediator\",\"text\":\"x\",\"dueBy\":\"2030-01-01T00:00:00Z\"}", HttpStatusCode.BadRequest, "consumer or the merchant"),
+            (c.Consumer, $"{d}/feedback", "{\"rating\":4.5}", HttpStatusCode.BadRequest, "rating"),
+            (c.Consumer, $"{d}/return-shipment", "{\"carrier\":\"SF\",\"trackingNumber\":\"../../etc\"}", HttpStatusCode.Conflict, "cannot be recorded"),
+            (c.Consumer, $"/api/disputes/..%2F{c.DisputeId}/feedback", "{\"rating\":5}", HttpStatusCode.NotFound, "does not exist"),
+        ];
+        foreach (var (who, path, body, status, words) in cases)
+        {
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            await AssertProblemAsync(await who.PostAsync(path, content), status, words);
+        }
+        using var latin1 = new StringContent("{\"rating\":5}", System.Text.Encoding.Latin1, "application/json");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await c.Consumer.PostAsync($"{d}/feedback", latin1)).StatusCode);
+
+        // Nulls and wrong words on the hub: a HubException in our words, never a fault.
+        await using var hub = await PartyConnection.ConnectAsync(Factory.BaseAddress, "med-s1", "mediator");
+        var refusals = new List<HubException>
+        {
+            await Assert.ThrowsAsync<HubException>(() => hub.Hub.InvokeAsync<long>("Rule", c.DisputeId, null, null, null, 10m, false, null)),
+            await Assert.ThrowsAsync<HubException>(() => hub.Hub.InvokeAsync<long>("RequestEvidence", c.DisputeId, "consumer", null, DateTimeOffset.UtcNow.AddDays(1))),
+            await Assert.ThrowsAsync<HubException>(() => hub.Hub.InvokeAsync<long>("Propose", null, "FullRefund", 10m, false, "x")),
+            await Assert.ThrowsAsync<HubException>(() => hub.Hub.InvokeAsync<long>("AcknowledgeReturn", c.DisputeId, "Broken,Empty", null)),
+            await Assert.ThrowsAsync<HubException>(() => hub.Hub.InvokeAsync("FollowQueue", (string?)null)),
+        };
+        // Each carries the REST status of the refusal (a 4xx), never a fault's 500.
+        Assert.All(refusals, e => Assert.Matches(@"HubException: 4\d\d ", e.Message));
+        Assert.Contains("category must be one of", refusals[0].Message);
+        Assert.Contains("request text", refusals[1].Message);
+        Assert.Contains("does not exist", refusals[2].Message);
+        Assert.Contains("condition must be one of", refusals[3].Message);
+
+        Assert.Equal(before, await c.Consumer.GetStringAsync($"/api/disputes/{c.DisputeId}/events?afterSeq=0"));
+    }
+
+    [Fact]
     public async Task A_mediator_sets_their_availability_and_sees_their_queue_and_nobody_else_can()
     {
         var mediator = Factory.As("med-n1", "mediator");

@@ -74,6 +74,21 @@ public sealed class TestClock(FakeTimeProvider shared)
         shared.Advance(sinceStart - Elapsed);
     }
 
+    /// <summary>
+    /// Polls until <paramref name="condition"/> holds, moving the clock on in 5 s steps meanwhile (the reminder
+    /// service loads due reminders on its own fake clock's ticks), never past +<paramref name="notAfter"/>.
+    /// </summary>
+    public async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen by +{Elapsed} (test clock)");
+            Step(TimeSpan.FromSeconds(5), notAfter);
+            await Task.Delay(20); // poll interval
+        }
+    }
+
     /// <summary>Moves the clock on by <paramref name="step"/>, never past <see cref="Start"/> + <paramref name="notAfter"/>.</summary>
     public void Step(TimeSpan step, TimeSpan notAfter)
     {

@@ -23,20 +23,7 @@ public sealed class DisputeGrainTests(ClusterFixture fixture)
         Grains.GetGrain<IOrderGrain>(order.OrderId).OpenDisputeAsync(consumer,
             new OpenDisputeRequest(order.OrderId, DisputeCategory.Quality, Remedy.FullRefund, claimed, "The tea tins arrived crushed and damp."));
 
-    /// <summary>
-    /// Polls until <paramref name="condition"/> holds, moving the clock on in 5 s steps meanwhile (the reminder
-    /// service loads due reminders on its own fake clock's ticks), never past +<paramref name="notAfter"/>.
-    /// </summary>
-    private async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen by +{_clock.Elapsed} (test clock)");
-            _clock.Step(TimeSpan.FromSeconds(5), notAfter);
-            await Task.Delay(20); // poll interval
-        }
-    }
+    private Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what) => _clock.WaitForAsync(condition, notAfter, what);
 
     [Fact]
     public async Task A_dispute_walks_from_order_to_settlement_with_an_ordered_timeline()

@@ -37,16 +37,7 @@ public sealed class MediationGrainTests(ClusterFixture fixture)
         return cases;
     }
 
-    private async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{what} did not happen by +{_clock.Elapsed} (test clock)");
-            _clock.Step(TimeSpan.FromSeconds(5), notAfter);
-            await Task.Delay(20); // poll interval
-        }
-    }
+    private Task WaitForAsync(Func<Task<bool>> condition, TimeSpan notAfter, string what) => _clock.WaitForAsync(condition, notAfter, what);
 
     [Fact]
     public async Task Escalations_go_to_the_least_loaded_available_mediator_and_the_oldest_waiting_case_goes_first()

@@ -77,7 +77,7 @@ public static class DisputesApi
         Act(disputeId, grains, d => d.ConfirmRemedyAsync(user.ToCaller()));
 
     /// <summary>Every event-producing call answers with the event it created.</summary>
-    private static async Task<Results<Created<DisputeEvent>, ProblemHttpResult>> Act(
+    internal static async Task<Results<Created<DisputeEvent>, ProblemHttpResult>> Act(
         string disputeId, IGrainFactory grains, Func<IDisputeGrain, Task<DisputeEvent>> act)
     {
         if (!Validation.IsId(disputeId)) return ApiProblems.NoSuch("dispute", disputeId);

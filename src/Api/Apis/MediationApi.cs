@@ -114,11 +114,7 @@ public static class MediationApi
             ? TypedResults.Ok(await grains.GetGrain<IMerchantProfileGrain>(merchantId).GetStandingAsync())
             : ApiProblems.NoSuch("merchant", merchantId);
 
-    private static async Task<Results<Created<DisputeEvent>, ProblemHttpResult>> Act(
-        string disputeId, IGrainFactory grains, Func<IDisputeGrain, Task<DisputeEvent>> act)
-    {
-        if (!Validation.IsId(disputeId)) return ApiProblems.NoSuch("dispute", disputeId);
-        var e = await act(grains.GetGrain<IDisputeGrain>(disputeId));
-        return TypedResults.Created($"/api/disputes/{disputeId}/events?afterSeq={e.Seq - 1}", e);
-    }
+    /// <summary>The same answer as every event-producing call of the negotiation.</summary>
+    private static Task<Results<Created<DisputeEvent>, ProblemHttpResult>> Act(
+        string disputeId, IGrainFactory grains, Func<IDisputeGrain, Task<DisputeEvent>> act) => DisputesApi.Act(disputeId, grains, act);
 }

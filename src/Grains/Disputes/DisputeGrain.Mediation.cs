@@ -33,7 +33,7 @@ public sealed partial class DisputeGrain
     {
         if (!State.Exists) throw MediationException.NotFound($"dispute {this.GetPrimaryKeyString()} does not exist");
         if (State.MediatorId == mediatorId)
-            return (await log.ReadAsync(State.DisputeId, 0, 1000)).Last(e => e.Type == DisputeEventType.MediatorAssigned);
+            return (await log.ReadAsync(State.DisputeId, State.MediatorAssignedSeq - 1, 1))[0];
         if (State.State != DisputeState.Escalated || State.MediatorId is not null)
             throw MediationException.Conflict($"dispute {State.DisputeId} is {DisputeStateMachine.Name(State.State)} and cannot be assigned");
         var events = new List<DisputeEvent>(2)
@@ -272,15 +272,7 @@ public sealed partial class DisputeGrain
         return amount;
     }
 
-    private OpenProposal RequireOpenProposal(long proposalSeq)
-    {
-        var open = State.Proposal!;
-        if (proposalSeq != open.Seq)
-            throw proposalSeq < 1 || proposalSeq > State.AppliedSeq
-                ? MediationException.NotFound($"dispute {State.DisputeId} has no event {proposalSeq}")
-                : MediationException.Conflict($"event {proposalSeq} is not the open proposal; the open proposal is {open.Seq}");
-        return open;
-    }
+    private OpenProposal RequireOpenProposal(long proposalSeq) => RequireOpen(State.Proposal!, State.Proposal!.Seq, proposalSeq, "proposal");
 
     // ---- Side effects: idempotent calls to other grains, derived from the record, each done once and remembered.
 

@@ -427,15 +427,14 @@ public sealed partial class DisputeGrain(
         return role;
     }
 
-    private OpenOffer RequireOpenOffer(long offerSeq)
-    {
-        var open = State.OpenOffer!;
-        if (offerSeq != open.Seq)
-            throw offerSeq < 1 || offerSeq > State.AppliedSeq
-                ? MediationException.NotFound($"dispute {State.DisputeId} has no event {offerSeq}")
-                : MediationException.Conflict($"event {offerSeq} is not the open offer; the open offer is {open.Seq}");
-        return open;
-    }
+    private OpenOffer RequireOpenOffer(long offerSeq) => RequireOpen(State.OpenOffer!, State.OpenOffer!.Seq, offerSeq, "offer");
+
+    /// <summary>The open offer or proposal, if <paramref name="asked"/> names it; otherwise why not (no such event, or not the open one).</summary>
+    private T RequireOpen<T>(T open, long openSeq, long asked, string what) =>
+        asked == openSeq ? open
+        : throw (asked < 1 || asked > State.AppliedSeq
+            ? MediationException.NotFound($"dispute {State.DisputeId} has no event {asked}")
+            : MediationException.Conflict($"event {asked} is not the open {what}; the open {what} is {openSeq}"));
 
     private DisputeEvent NewEvent(DisputeEventType type, Caller caller) =>
         NewEvent(type, caller.UserId, Roles.WireName(caller.Role));

@@ -51,6 +51,7 @@ public sealed class DisputeRecord
     [Id(36)] public string? ReturnAddress { get; set; }
     /// <summary>Not from the log: the side effects already carried out (idempotent calls to other grains), by key.</summary>
     [Id(37)] public IReadOnlyList<string> EffectsDone { get; set; } = new List<string>();
+    [Id(38)] public long MediatorAssignedSeq { get; set; }
 
     public bool Exists => Order is not null;
 
@@ -125,6 +126,7 @@ public sealed class DisputeRecord
                 break;
             case DisputeEventType.MediatorAssigned:
                 MediatorId = e.MediatorId;
+                MediatorAssignedSeq = e.Seq;
                 Deadlines = Deadlines with { EvidenceDueBy = e.At + clocks.EvidenceWindow, MediationEndsAt = e.At + clocks.MediationWindow };
                 break;
             case DisputeEventType.EvidenceAdded:

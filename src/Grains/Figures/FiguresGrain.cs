@@ -89,7 +89,7 @@ public static class RegulatorFigureMath
             lines.Count(l => l.Responsibility is not null),
             over,
             over == 0 ? null : (double)byParties / over,
-            Median(lines.Where(l => l.MerchantFirstRespondedAt is not null).Select(l => l.MerchantFirstRespondedAt!.Value - l.OpenedAt)),
+            lines.MedianFirstResponse(),
             missed,
             notCarriedOut,
             missed + notCarriedOut,
@@ -101,13 +101,6 @@ public static class RegulatorFigureMath
     /// <summary>Settled before any mediator came in, or withdrawn by the consumer: the parties ended it themselves.</summary>
     private static bool SettledOrWithdrawn(DisputeSummary l) =>
         (l.SettledByParties) || l.State == DisputeState.Withdrawn;
-
-    public static TimeSpan? Median(IEnumerable<TimeSpan> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return null;
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
 
     /// <summary>Every UTC day the period touches, empty days included, so a chart's axis is the period itself.</summary>
     private static List<DailyCount> Daily(FiguresQuery query, IReadOnlyList<DisputeSummary> lines)

@@ -63,10 +63,7 @@ public static class Standing
         double? byParties = finished.Length == 0 ? null : (double)finished.Count(l => l.SettledByParties || l.State == DisputeState.Withdrawn) / finished.Length;
         var rulingsAgainst = lines.Count(l => l.RuledAgainstMerchant);
         var unpaid = lines.Count(l => l.ClaimOpen);
-        var responses = lines.Where(l => l.MerchantFirstRespondedAt is not null).Select(l => l.MerchantFirstRespondedAt!.Value - l.OpenedAt).Order().ToArray();
-        TimeSpan? median = responses.Length == 0 ? null
-            : responses.Length % 2 == 1 ? responses[responses.Length / 2]
-            : (responses[responses.Length / 2 - 1] + responses[responses.Length / 2]) / 2;
+        var median = lines.MedianFirstResponse();
 
         // 100, less what a consumer would hold against the merchant; each part is bounded so that one cannot drown the rest.
         var score = 100.0;

@@ -41,15 +41,7 @@ public abstract class PartyGrain(IDisputeEventLog log, Role owner) : Grain, IDis
             Escalated: all.Count(d => d.EscalatedAt is not null),
             Withdrawn: Count(DisputeState.Withdrawn),
             Expired: Count(DisputeState.Expired),
-            MedianTimeToFirstResponse: Median(all.Where(d => d.MerchantFirstRespondedAt is not null).Select(d => d.MerchantFirstRespondedAt!.Value - d.OpenedAt)));
-    }
-
-    private static TimeSpan? Median(IEnumerable<TimeSpan> values)
-    {
-        var sorted = values.Order().ToArray();
-        if (sorted.Length == 0) return null;
-        var mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+            MedianTimeToFirstResponse: all.MedianFirstResponse());
     }
 }
 
