@@ -20,7 +20,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public string DataDirectory { get; }
     public int SiloPort { get; } = FreePort.Next();
     /// <summary>The app's settings for this test; the demo seeding is off unless a test turns it on.</summary>
-    public Dictionary<string, string?> Settings { get; } = new() { ["Mediation:Seed:Demo"] = "false" };
+    public Dictionary<string, string?> Settings { get; } = new(TestTokens.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+    {
+        ["Mediation:Seed:Demo"] = "false",
+    };
     /// <summary>Everything the app logged, to assert on levels.</summary>
     public CapturedLogs Logs { get; } = new();
 
@@ -48,8 +51,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public HttpClient As(string userId, string role)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-User-Id", userId);
-        client.DefaultRequestHeaders.Add("X-Role", role);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(userId, role));
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }
