@@ -38,8 +38,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         UseKestrel(0);
     }
 
+    /// <summary>The host environment (<c>Development</c> unless a test says otherwise, as WebApplicationFactory does).</summary>
+    public string? EnvironmentName { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (EnvironmentName is not null) builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("MEDIATION_DATA_DIR", DataDirectory);
         builder.UseSetting("Mediation:SiloPort", SiloPort.ToString());
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Mediation.Silo.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Mediation.Api.Identity;
@@ -19,6 +20,9 @@ public static class BearerAuthentication
 {
     public const string SchemeName = "Mediation";
     public const string Audience = "mediation";
+
+    /// <summary>The sign-in page's copy of the token (SameSite=Strict), read for GET requests only: links and images.</summary>
+    public const string TokenCookie = "mediation-token";
 
     public static WebApplicationBuilder AddMediationAuthentication(this WebApplicationBuilder builder, MediationSiloOptions hosting)
     {
@@ -65,6 +69,20 @@ public static class BearerAuthentication
                         if (context.HttpContext.Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path)
                             && context.Request.Query["access_token"] is { Count: 1 } token)
                             context.Token = token[0];
+                        // What a page links to (an evidence thumbnail, the printable case file) is fetched by the browser
+                        // without headers: on reads only, the sign-in page's same-site cookie carries the same token.
+                        else if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Authorization.Count == 0
+                            && context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
+                            context.Token = cookie;
+                        // A token from an issuer nobody configured is refused as such (the signature check would come
+                        // first and say less).
+                        var raw = context.Token ?? (context.Request.Headers.Authorization.ToString() is { } header
+                            && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null);
+                        if (raw is { Length: > 0 } && IssuerOf(raw) is { } named && !byIssuer.ContainsKey(named))
+                        {
+                            context.HttpContext.Items[typeof(BearerAuthentication)] = "the bearer token's issuer is not trusted";
+                            context.Fail("untrusted issuer");
+                        }
                         return Task.CompletedTask;
                     },
                     OnTokenValidated = context =>
@@ -98,7 +116,15 @@ public static class BearerAuthentication
 
     private static bool HasBearer(HttpContext http) =>
         http.Request.Headers.Authorization.Any(v => v?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true)
-        || (http.Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path) && http.Request.Query.ContainsKey("access_token"));
+        || (http.Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path) && http.Request.Query.ContainsKey("access_token"))
+        || (HttpMethods.IsGet(http.Request.Method) && http.Request.Cookies.ContainsKey(TokenCookie));
+
+    /// <summary>The issuer a token names, unverified; null when it is not a readable JWT (it fails validation later).</summary>
+    private static string? IssuerOf(string raw)
+    {
+        try { return new JsonWebToken(raw).Issuer; }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenMalformedException or FormatException) { return null; }
+    }
 
     /// <summary>Why a token was refused, in our words: never the validator's text, which names keys and internals.</summary>
     private static string? Refusal(Exception? failure) => failure switch
