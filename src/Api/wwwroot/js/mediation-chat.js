@@ -162,17 +162,21 @@ export class MediationChat extends HTMLElement {
   // meanwhile.
   async #join() {
     if (!this.#live?.connected) return;
+    // Whatever the join takes, what the REST API already has is shown at once and what was typed meanwhile goes now.
+    this.#flushPending();
+    this.#catchUp();
     try {
-      await this.#live.invoke('JoinDispute', this.disputeId, this.#lastSeq);
+      // A join that neither answers nor fails within 10 s (a service still starting) is tried again.
+      await Promise.race([
+        this.#live.invoke('JoinDispute', this.disputeId, this.#lastSeq),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('join timed out')), 10000)),
+      ]);
     } catch {
-      this.#catchUp();
       setTimeout(() => this.#join(), 2000);
       return;
-    } finally {
-      this.#flushPending();
     }
     this.#refresh();
-    // Belt and braces after a drop: the timeline over REST too; whatever both bring is shown once (by seq).
+    // Belt and braces after a drop: the timeline over REST again once joined; whatever both bring is shown once (by seq).
     this.#catchUp();
   }
 
