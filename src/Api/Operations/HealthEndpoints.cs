@@ -12,7 +12,8 @@ public static class HealthEndpoints
 {
     public static WebApplicationBuilder AddMediationHealth(this WebApplicationBuilder builder, MediationSiloOptions hosting)
     {
-        builder.Services.AddMediationHealthChecks(hosting)
+        var database = hosting.Storage == StorageKind.PostgreSql || hosting.ApiHosting == ApiHosting.CoHosted;
+        builder.Services.AddMediationHealthChecks(hosting, database)
             .AddCheck<ClusterHealthCheck>("cluster", tags: [MediationHealth.Ready], timeout: MediationHealth.CheckTimeout);
         return builder;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -24,20 +25,28 @@ public static class MediationHealth
     /// <summary>How long one check may take before it counts as failed: under the probes' 3 s timeout in k8s/.</summary>
     public static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(2.5);
 
-    /// <summary>The checks every host has: the process itself (live) and the database (ready).</summary>
-    public static IHealthChecksBuilder AddMediationHealthChecks(this IServiceCollection services, MediationSiloOptions options) =>
-        services.AddHealthChecks()
-            .AddCheck("process", () => HealthCheckResult.Healthy("the process answers"), tags: [Live])
-            .Add(new HealthCheckRegistration("database", _ => new DatabaseHealthCheck(options), HealthStatus.Unhealthy, [Ready], CheckTimeout));
+    /// <summary>
+    /// The checks every host has: the process itself (live) and the database (ready). An API node that is a client
+    /// of silos on the embedded SQLite file (a development setup) has no database of its own to check.
+    /// </summary>
+    public static IHealthChecksBuilder AddMediationHealthChecks(this IServiceCollection services, MediationSiloOptions options, bool database = true)
+    {
+        var checks = services.AddHealthChecks()
+            .AddCheck("process", () => HealthCheckResult.Healthy("the process answers"), tags: [Live]);
+        if (database)
+            checks.Add(new HealthCheckRegistration("database", _ => new DatabaseHealthCheck(options), HealthStatus.Unhealthy, [Ready], CheckTimeout));
+        return checks;
+    }
 
     /// <summary>/health/live, /health/ready and /health (the ready check under its older name), answered with JSON.</summary>
     public static IEndpointRouteBuilder MapMediationHealthProbes(this IEndpointRouteBuilder endpoints)
     {
         var live = new HealthCheckOptions { Predicate = r => r.Tags.Contains(Live), ResponseWriter = WriteAsync };
         var ready = new HealthCheckOptions { Predicate = r => r.Tags.Contains(Ready), ResponseWriter = WriteAsync };
-        endpoints.MapHealthChecks(LivePath, live).AllowAnonymous();
-        endpoints.MapHealthChecks(ReadyPath, ready).AllowAnonymous();
-        endpoints.MapHealthChecks("/health", ready).AllowAnonymous();
+        // Probes are never refused: not for want of a token, nor by a rate limit.
+        endpoints.MapHealthChecks(LivePath, live).AllowAnonymous().DisableRateLimiting();
+        endpoints.MapHealthChecks(ReadyPath, ready).AllowAnonymous().DisableRateLimiting();
+        endpoints.MapHealthChecks("/health", ready).AllowAnonymous().DisableRateLimiting();
         return endpoints;
     }
 
