@@ -36,8 +36,9 @@ public static class ApiReference
 
     public static WebApplication MapApiReference(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference(PagePath, o => o.WithTitle("Mediation API").AddPreferredSecuritySchemes(BearerScheme));
+        // The description is public: integrators read it before they hold a token.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference(PagePath, o => o.WithTitle("Mediation API").AddPreferredSecuritySchemes(BearerScheme)).AllowAnonymous();
         return app;
     }
 
