@@ -4,6 +4,7 @@ using Mediation.Api.Apis;
 using Mediation.Api.Demo;
 using Mediation.Api.Evidence;
 using Mediation.Api.Identity;
+using Mediation.Api.Operations;
 using Mediation.Api.Problems;
 using Mediation.Api.Realtime;
 using Mediation.Silo.Hosting;
@@ -38,7 +39,7 @@ builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true)
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024);
 builder.AddMediationAuthentication(hosting);
 builder.Services.AddAuthorization();
-builder.Services.AddOpenApi();
+builder.Services.AddApiReference();
 builder.Services.AddCallAdmission(builder.Configuration);
 // Filters run in order: errors become HubExceptions around admission, so a shed call reads like a REST 503.
 builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.AddFilter<AdmissionHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
@@ -55,7 +56,7 @@ builder.Services.AddSingleton<DisputeFeeds>();
 builder.Services.AddSingleton<PartyFeeds>();
 builder.Services.AddOptions<FeedOptions>().Bind(builder.Configuration.GetSection(FeedOptions.Section));
 builder.Services.AddHostedService<FeedHeartbeat>();
-builder.Services.AddHealthChecks();
+builder.AddMediationHealth(hosting);
 builder.Services.AddOptions<EvidenceOptions>().Bind(builder.Configuration.GetSection(EvidenceOptions.Section));
 // Pages of other origins (a payment app embedding the chat) reach the API and the hub only from configured origins.
 var corsOrigins = builder.Configuration.GetSection("Mediation:Cors:Origins").Get<string[]>() ?? [];
@@ -83,8 +84,8 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
 
-app.MapOpenApi();
-app.MapHealthChecks("/health");
+app.MapApiReference();
+app.MapMediationHealth();
 app.MapOrdersApi();
 app.MapDisputesApi();
 app.MapEvidenceApi();

@@ -1,4 +1,5 @@
 using Mediation.Silo.Hosting;
+using Mediation.Silo.Hosting.Health;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,5 +14,9 @@ if (args.Contains("--apply-schema"))
     return;
 }
 builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
+builder.AddMediationSiloHealth();
 builder.AddMediationSilo();
 await builder.Build().RunAsync();
+
+// The ASP.NET Core framework (the health listener) would make this Program public, clashing with the API's in tests.
+internal partial class Program;

@@ -21,6 +21,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The HTTP port of an API node (embedded or client); 0 for a standalone silo.</summary>
     public int Port => HttpPort ?? 0;
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}");
+    /// <summary>A standalone silo's health listener (/health/live, /health/ready), on a port of its own.</summary>
+    public Uri? HealthAddress { get; private init; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
     public string Output { get { lock (_log) return _log.ToString(); } }
@@ -71,7 +73,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Starts a standalone silo and returns once its host has started (it has joined the cluster).</summary>
     public static async Task<ServiceProcess> StartSiloAsync(string name, IReadOnlyDictionary<string, string> environment)
     {
-        var silo = new ServiceProcess(name, Info("Mediation.Silo.dll", environment), null);
+        var info = Info("Mediation.Silo.dll", environment);
+        // Several silos on one machine: each probe listener on a free port unless the test names one.
+        if (!environment.TryGetValue("Mediation__Silo__HealthPort", out var healthPort))
+            info.Environment["Mediation__Silo__HealthPort"] = healthPort = FreePort.Next().ToString();
+        var silo = new ServiceProcess(name, info, null) { HealthAddress = new Uri($"http://127.0.0.1:{healthPort}") };
         await silo.WaitForStartAsync();
         return silo;
     }

@@ -33,6 +33,8 @@ public static class MediationSiloHosting
         {
             silo.AddMediationClustering(options);
             silo.AddMediation(options, builder.Configuration);
+            // Membership stays in PostgreSQL; Kubernetes hosting adds pod names, labels and faster death of deleted pods.
+            if (options.Kubernetes) silo.UseKubernetesHosting();
         });
         builder.Services.AddEvidenceStore(options);
         return builder;

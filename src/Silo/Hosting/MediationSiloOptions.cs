@@ -82,6 +82,15 @@ public sealed record MediationSiloOptions
     /// </summary>
     public TimeSpan IAmAlivePeriod { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// The silo runs in a Kubernetes pod (<c>Mediation:Kubernetes</c>): Orleans' Kubernetes hosting names the silo
+    /// after its pod and marks silos whose pods are gone as dead. Off for local runs and tests.
+    /// </summary>
+    public bool Kubernetes { get; init; }
+
+    /// <summary>Port of a standalone silo's health listener (<c>Mediation:Silo:HealthPort</c>); 0 turns it off.</summary>
+    public int HealthPort { get; init; } = 8081;
+
     public string ClusterId { get; init; } = "mediation";
     public string ServiceId { get; init; } = "mediation";
 
@@ -114,6 +123,8 @@ public sealed record MediationSiloOptions
             MissedProbesLimit = section.GetValue("MissedProbesLimit", defaults.MissedProbesLimit),
             VotesForDeath = section.GetValue("VotesForDeath", defaults.VotesForDeath),
             IAmAlivePeriod = section.GetValue("IAmAlivePeriod", defaults.IAmAlivePeriod),
+            Kubernetes = section.GetValue("Kubernetes", defaults.Kubernetes),
+            HealthPort = section.GetValue("Silo:HealthPort", defaults.HealthPort),
             ClusterId = section.GetValue("ClusterId", defaults.ClusterId)!,
             ServiceId = section.GetValue("ServiceId", defaults.ServiceId)!,
         };
