@@ -1,7 +1,7 @@
 using System.Net;
 using Mediation.Grains;
 using Mediation.Grains.Disputes;
-using Mediation.Grains.Enforcement;
+using Mediation.Grains.Webhooks;
 using Mediation.Silo.EventLog;
 using Mediation.Silo.Evidence;
 using Mediation.Silo.Schema;
@@ -49,6 +49,17 @@ public static class MediationSiloHosting
 
     private sealed class CityOptionsBound;
 
+    /// <summary>Partner platforms (their after-sales endpoints and secrets), bound once for the silo and the edge alike.</summary>
+    public static IServiceCollection AddPartnerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PartnerOptionsBound))) return services;
+        services.AddSingleton<PartnerOptionsBound>();
+        services.AddOptions<PartnerOptions>().Bind(configuration.GetSection(PartnerOptions.Section));
+        return services;
+    }
+
+    private sealed class PartnerOptionsBound;
+
     public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
     {
         silo.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
@@ -85,10 +96,13 @@ public static class MediationSiloHosting
         silo.Services.AddCityOptions(configuration);
         silo.Services.AddOptions<Mediation.Grains.Mediators.MediationDeskOptions>().Bind(configuration.GetSection(Mediation.Grains.Mediators.MediationDeskOptions.Section));
         silo.Services.AddOptions<Mediation.Grains.Merchants.StandingOptions>().Bind(configuration.GetSection(Mediation.Grains.Merchants.StandingOptions.Section));
-        // Instructions go out to the payment platform as signed webhooks; the retry loop is the instruction grain's.
+        // Instructions (to the payment platform) and forwarded complaints (to partner platforms) go out as signed
+        // webhooks through one outbox; each owning grain keeps its entry durable and retries it.
         silo.Services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
-        silo.Services.AddHttpClient(HttpInstructionWebhook.ClientName);
-        silo.Services.AddSingleton<IInstructionWebhook, HttpInstructionWebhook>();
+        silo.Services.AddPartnerOptions(configuration);
+        silo.Services.AddHttpClient(HttpWebhookSender.ClientName);
+        silo.Services.AddSingleton<IWebhookSender, HttpWebhookSender>();
+        silo.Services.AddSingleton<WebhookOutbox>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
