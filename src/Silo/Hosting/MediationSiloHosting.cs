@@ -43,7 +43,11 @@ public static class MediationSiloHosting
     {
         if (services.Any(d => d.ServiceType == typeof(CityOptionsBound))) return services;
         services.AddSingleton<CityOptionsBound>();
-        services.AddOptions<CityOptions>().Bind(configuration.GetSection(CityOptions.Section));
+        services.AddOptions<CityOptions>().Bind(configuration.GetSection(CityOptions.Section))
+            .Validate(o => o.Cities.Values.Select(c => c.ReturnPolicy).Append(o.ReturnPolicy)
+                    .All(p => p is null || (p.NoReasonReturnDays is null or >= 0 && p.Offers.All(x => Enum.IsDefined(x.Remedy) && x.Share is >= 0m and <= 1m))),
+                "Mediation:ReturnPolicy and Mediation:Cities:{city}:ReturnPolicy: each offer's Share is 0 to 1 and its Remedy a known remedy")
+            .ValidateOnStart();
         return services;
     }
 
