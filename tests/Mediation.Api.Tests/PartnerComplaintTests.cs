@@ -158,6 +158,12 @@ public sealed class PartnerComplaintTests(PartnerFixture fixture) : IClassFixtur
         await RefusedAsync(Answer("tmall", body, WebhookSignature.Sign("", now, body)), HttpStatusCode.Unauthorized, "tmall");
         await RefusedAsync(Answer("nosuch", body, WebhookSignature.Sign(Platform.Secret, now, body)), HttpStatusCode.NotFound, "partner platform nosuch does not exist");
 
+        // Signed by the right platform but not a valid answer: 400 in our words.
+        var unknownStatus = AnswerBody(dispute.DisputeId, "jd-ans-10", "Maybe", "Perhaps.");
+        await RefusedAsync(Answer("jd", unknownStatus, WebhookSignature.Sign(Platform.Secret, now, unknownStatus)), HttpStatusCode.BadRequest, "must be one of Received");
+        var blank = AnswerBody(dispute.DisputeId, "jd-ans-11", "Resolved", " \u200b ");
+        await RefusedAsync(Answer("jd", blank, WebhookSignature.Sign(Platform.Secret, now, blank)), HttpStatusCode.BadRequest, "answer");
+
         Assert.Equal(before.Select(e => e.Seq), (await TimelineAsync(dispute)).Select(e => e.Seq));
     }
 

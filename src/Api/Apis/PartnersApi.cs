@@ -32,7 +32,7 @@ public static class PartnersApi
         partners.MapGet("/", ListPartners).WithName("ListPartnerPlatforms").RequireAuthorization()
             .WithSummary("The partner platforms complaints can be forwarded to.");
         // Authenticated by the platform's signature over the body, not by a user's token.
-        partners.MapPost("/{platform}/answers", Answer).WithName("PartnerAnswer").AllowAnonymous()
+        partners.MapPost("/{platform}/answers", Answer).WithName("PartnerAnswer").AllowAnonymous().Accepts<PartnerAnswer>("application/json")
             .WithSummary("A partner platform answers about a complaint forwarded to it (Mediation-Signature with its secret); the answer appears on the dispute's timeline.");
         return app;
     }
