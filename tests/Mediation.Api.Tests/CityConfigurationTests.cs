@@ -14,6 +14,9 @@ public sealed class CityConfigurationFixture : IAsyncLifetime
     public Task InitializeAsync()
     {
         foreach (var (key, value) in CityConfigurationTests.Zhuhai(firstResponse: "06:00:00")) Factory.Settings[key] = value;
+        // Cities nobody configured escalate to Zhuhai's desk, after a one-second window.
+        Factory.Settings["Mediation:FallbackDesk"] = "Zhuhai";
+        Factory.Settings["Mediation:Deadlines:NegotiationWindow"] = "00:00:01";
         Factory.StartServer();
         return Task.CompletedTask;
     }
@@ -105,14 +108,24 @@ public sealed class CityConfigurationTests(CityConfigurationFixture fixture) : I
         Assert.Contains(new StandardOffer(Remedy.PartialRefund, 0.15m), cities["Lanzhou"].ReturnPolicy.Offers);
         Assert.Equal(15, cities["Taiyuan"].ReturnPolicy.NoReasonReturnDays);
         Assert.Equal(TimeSpan.FromDays(2), cities["Nanning"].Deadlines.NegotiationWindow);
+        Assert.Equal(TimeSpan.FromDays(14), cities["Nanning"].Deadlines.Expiry);
 
         // A city nobody configured is served on the national defaults rather than refused.
         var unknown = (await regulator.GetFromJsonAsync<CityTerms>("/api/cities/Kashgar", Scenario.Json))!;
         Assert.False(unknown.Configured);
         Assert.Equal(TimeSpan.FromHours(24), unknown.Deadlines.FirstResponse);
-        var (dispute, _, _) = await OpenAsync(Factory, "Kashgar");
+        var (dispute, consumer, merchant) = await OpenAsync(Factory, "Kashgar");
         Assert.Equal(dispute.OpenedAt + TimeSpan.FromHours(24), dispute.Deadlines.MerchantRespondBy);
         Assert.False(dispute.Terms!.Configured);
+        Assert.Equal(ReturnPolicy.BuiltIn, dispute.Terms.ReturnPolicy.Offers);
+
+        // Escalated, it goes to the fallback desk's mediators.
+        await Scenario.EventAsync(await merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "Which lens?" }));
+        await Poll.UntilAsync(async () => (await ViewAsync(consumer, dispute.DisputeId)).AllowedActions.Contains(DisputeAction.Escalate),
+            TimeSpan.FromSeconds(15), "escalation allowed after the one-second window");
+        await Scenario.EventAsync(await consumer.PostAsync($"/api/disputes/{dispute.DisputeId}/escalate", null));
+        await Poll.UntilAsync(async () => (await ViewAsync(consumer, dispute.DisputeId)).MediatorId == "med-zh1",
+            TimeSpan.FromSeconds(15), "the fallback desk's mediator taking the Kashgar case");
 
         var bad = await regulator.GetAsync("/api/cities/..%2Fetc");
         Assert.Equal(HttpStatusCode.NotFound, bad.StatusCode);

@@ -19,6 +19,16 @@ public sealed class CityOptions
     /// <summary>The standard return policy of a city that sets none (<c>Mediation:ReturnPolicy</c>).</summary>
     public ReturnPolicySettings ReturnPolicy { get; set; } = new();
 
+    /// <summary>
+    /// The configured city whose desk takes the escalated cases of cities that have no configuration
+    /// (<c>Mediation:FallbackDesk</c>); unset, such a case waits at its own city's desk until a pool is configured.
+    /// </summary>
+    public string? FallbackDesk { get; set; }
+
+    /// <summary>The desk an escalated case of <paramref name="city"/> queues at: its own, else the fallback desk.</summary>
+    public string DeskOf(string city) =>
+        Configured(city) ?? (FallbackDesk is { Length: > 0 } fallback && Configured(fallback) is { } desk ? desk : city);
+
     /// <summary>The city whose pool holds <paramref name="mediatorId"/>, or null.</summary>
     public string? CityOf(string mediatorId) =>
         Cities.FirstOrDefault(c => c.Value.Mediators.Contains(mediatorId, StringComparer.Ordinal)).Key;

@@ -281,9 +281,7 @@ public sealed partial class DisputeGrain
 
     private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(State.Order!.OrderId);
 
-    private IMediationDeskGrain Desk => GrainFactory.GetGrain<IMediationDeskGrain>(DeskKey(State.Order!.City));
-
-    private string DeskKey(string city) => cities.Configured(city) ?? city;
+    private IMediationDeskGrain Desk => GrainFactory.GetGrain<IMediationDeskGrain>(cities.DeskOf(State.Order!.City));
 
     private Instruction CurrentInstruction()
     {
