@@ -50,6 +50,10 @@ public sealed record DisputeEvent(
     [Id(24)] public GoodsCondition? Condition { get; init; }
     /// <summary>On <c>FeedbackGiven</c>: 1 to 5.</summary>
     [Id(25)] public int? Rating { get; init; }
+    /// <summary>On <c>PartnerAnswered</c>: the partner platform, its answer's id (once per id) and where it stands.</summary>
+    [Id(26)] public string? Platform { get; init; }
+    [Id(27)] public string? AnswerId { get; init; }
+    [Id(28)] public PartnerAnswerStatus? PartnerStatus { get; init; }
 }
 
 /// <summary>The deadlines a dispute is running against; null when not (or no longer) relevant.</summary>
@@ -140,6 +144,13 @@ public sealed record DisputeView(
     [Id(23)] public string? ReturnTrackingNumber { get; init; }
     /// <summary>Who the ruling held responsible, once ruled.</summary>
     [Id(24)] public Responsibility? Responsibility { get; init; }
+    /// <summary>The city's deadlines and standard return policy the dispute opened under.</summary>
+    [Id(25)] public CityTerms? Terms { get; init; }
+    /// <summary><c>partner:{platform}</c> for a complaint forwarded to a partner platform; null when the consumer opened it.</summary>
+    [Id(26)] public string? Origin { get; init; }
+    /// <summary>Forwarded by a consumers' association or regulator: the partner platform handles it first.</summary>
+    [Id(27)] public bool Priority { get; init; }
+    [Id(28)] public string? ForwardedBy { get; init; }
 }
 
 /// <summary>A line in a merchant's or consumer's list of disputes.</summary>

@@ -114,6 +114,21 @@ public enum DisputeEventType
     /// <summary>A compensated claim was recovered from the merchant.</summary>
     ClaimRecovered,
     FeedbackGiven,
+    /// <summary>The partner platform a forwarded complaint went to answered (<c>POST /api/partners/{platform}/answers</c>).</summary>
+    PartnerAnswered,
+}
+
+/// <summary>Where a partner platform says a forwarded complaint stands.</summary>
+public enum PartnerAnswerStatus
+{
+    /// <summary>Taken into its after-sales system.</summary>
+    Received,
+    /// <summary>Being handled with the seller.</summary>
+    Handling,
+    /// <summary>Resolved on the platform (refund, return, exchange...).</summary>
+    Resolved,
+    /// <summary>The platform declines it, with its reasons.</summary>
+    Rejected,
 }
 
 /// <summary>Who the mediator holds responsible in a ruling.</summary>
@@ -174,6 +189,9 @@ public static class Roles
 {
     /// <summary>The author of what the clock does (deadline outcomes).</summary>
     public const string System = "system";
+
+    /// <summary>The author role of a partner platform's answer (its author id is <c>partner:{platform}</c>).</summary>
+    public const string Partner = "partner";
 
     public static string WireName(this Role role) => role switch
     {

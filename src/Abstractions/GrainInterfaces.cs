@@ -14,6 +14,13 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>Opens a dispute on this order, or returns the open one.</summary>
     [Alias("OpenDispute")]
     Task<OpenDisputeResult> OpenDisputeAsync(Caller caller, OpenDisputeRequest request);
+
+    /// <summary>
+    /// A consumers' association or regulator forwards a complaint about this order to its partner platform: a dispute
+    /// for the order's consumer, prioritised, delivered to the platform. Returns the open one if there is one.
+    /// </summary>
+    [Alias("ForwardComplaint")]
+    Task<OpenDisputeResult> ForwardComplaintAsync(Caller forwardedBy, OpenDisputeRequest request, string platform);
 }
 
 /// <summary>One dispute: its negotiation state, its deadlines, and the sequence of its timeline.</summary>
@@ -23,6 +30,17 @@ public interface IDisputeGrain : IGrainWithStringKey
     /// <summary>Called by the order grain only; idempotent.</summary>
     [Alias("Open")]
     Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer);
+
+    /// <summary>Called by the order grain only; idempotent. A complaint forwarded to <paramref name="platform"/>.</summary>
+    [Alias("OpenForwarded")]
+    Task<DisputeView> OpenForwardedAsync(Order order, OpenDisputeRequest request, Caller forwardedBy, string platform);
+
+    /// <summary>
+    /// The partner platform's answer about a complaint forwarded to it, on the timeline (<c>PartnerAnswered</c>); the
+    /// same answer id again returns the event it made. Not found unless the dispute was forwarded to that platform.
+    /// </summary>
+    [Alias("RecordPartnerAnswer")]
+    Task<(DisputeEvent Event, bool Created)> RecordPartnerAnswerAsync(string platform, PartnerAnswer answer);
 
     [Alias("Get")]
     Task<DisputeView> GetAsync(Caller caller);

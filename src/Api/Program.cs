@@ -50,6 +50,7 @@ MediationHubProtocol.WrapHubProtocols(builder.Services);
 builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", level => level is LogLevel.Warning or LogLevel.Critical);
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddCityOptions(builder.Configuration);
+builder.Services.AddPartnerOptions(builder.Configuration);
 builder.Services.AddSingleton<IFeedProbe, NoFeedProbe>();
 builder.Services.AddSingleton<DeskFeeds>();
 builder.Services.AddSingleton<DisputeFeeds>();
@@ -94,6 +95,7 @@ app.MapMediationApi();
 app.MapInstructionsApi();
 app.MapFiguresApi();
 app.MapLocalTokenApi();
+app.MapCityAndPartnerApis();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 if (demo.Enabled) app.MapDemoApi();
 

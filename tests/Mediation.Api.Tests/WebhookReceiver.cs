@@ -9,20 +9,23 @@ using Microsoft.Extensions.Logging;
 namespace Mediation.Api.Tests;
 
 /// <summary>
-/// The payment platform's side of the instruction webhook, as a real HTTP server on a loopback port: it checks
-/// <c>Mediation-Signature</c>, applies each instruction id once, and can be down (not listening, or 503) or answer
-/// 500 a number of times, or lose its answer after applying.
+/// The receiving platform's side of Mediation's webhooks, as a real HTTP server on a loopback port: the payment
+/// platform's (instructions) or a partner platform's (forwarded complaints). It checks <c>Mediation-Signature</c>,
+/// applies each instruction or complaint id once, and can be down (not listening, or 503) or answer 500 a number of
+/// times, or lose its answer after applying.
 /// </summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     public const string Path = "/webhooks/mediation";
 
     /// <summary>One request as it arrived and how it was answered.</summary>
-    public sealed record Delivery(string? InstructionId, string? IdempotencyKey, string Body, string? Signature,
+    /// <param name="Id">The instruction id or complaint id the body names.</param>
+    public sealed record Delivery(string? Id, string? IdempotencyKey, string Body, string? Signature,
         WebhookSignatureCheck Check, int AnsweredStatus, DateTimeOffset At);
 
     private readonly ConcurrentQueue<Delivery> _deliveries = new();
     private readonly ConcurrentDictionary<string, InstructionWebhook> _applied = new();
+    private readonly ConcurrentDictionary<string, PartnerComplaintWebhook> _complaints = new();
     private readonly ConcurrentDictionary<string, int> _applications = new();
     private readonly object _gate = new();
     private WebApplication? _app;
@@ -37,8 +40,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public bool Unavailable { get; set; }
 
     public IReadOnlyList<Delivery> Deliveries => _deliveries.ToArray();
-    public IReadOnlyList<Delivery> DeliveriesOf(string instructionId) => Deliveries.Where(d => d.InstructionId == instructionId).ToList();
+    public IReadOnlyList<Delivery> DeliveriesOf(string id) => Deliveries.Where(d => d.Id == id).ToList();
     public InstructionWebhook? Applied(string instructionId) => _applied.GetValueOrDefault(instructionId);
+    /// <summary>The forwarded complaint the partner platform took, once.</summary>
+    public PartnerComplaintWebhook? Complaint(string complaintId) => _complaints.GetValueOrDefault(complaintId);
     /// <summary>How many times the platform carried the instruction out: must never pass 1.</summary>
     public int Applications(string instructionId) => _applications.GetValueOrDefault(instructionId);
 
@@ -79,22 +84,30 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var key = request.Headers[WebhookSignature.IdempotencyHeaderName].ToString();
         var check = WebhookSignature.Verify(Secret, signature, body, DateTimeOffset.UtcNow);
         InstructionWebhook? instruction = null;
-        try { instruction = JsonSerializer.Deserialize<InstructionWebhook>(body, MediationJson.Options); }
-        catch (JsonException) { }
+        PartnerComplaintWebhook? complaint = null;
+        try
+        {
+            var type = JsonDocument.Parse(body).RootElement.GetProperty("type").GetString();
+            if (type == InstructionWebhook.InstructionType) instruction = JsonSerializer.Deserialize<InstructionWebhook>(body, MediationJson.Options);
+            else if (type == PartnerComplaintWebhook.ComplaintType) complaint = JsonSerializer.Deserialize<PartnerComplaintWebhook>(body, MediationJson.Options);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }
+        var id = instruction?.InstructionId ?? complaint?.ComplaintId;
 
         int status;
         if (Unavailable) status = 503;
-        else if (check != WebhookSignatureCheck.Valid || instruction is null || instruction.InstructionId != key) status = 400;
+        else if (check != WebhookSignatureCheck.Valid || id is null || id != key) status = 400;
         else if (Interlocked.Decrement(ref _failuresLeft) >= 0) status = 500;
         else
         {
             // Applied at most once by id, whatever the number of deliveries.
-            if (_applied.TryAdd(instruction.InstructionId, instruction)) _applications.AddOrUpdate(instruction.InstructionId, 1, (_, n) => n + 1);
+            var first = instruction is not null ? _applied.TryAdd(id, instruction) : _complaints.TryAdd(id, complaint!);
+            if (first) _applications.AddOrUpdate(id, 1, (_, n) => n + 1);
             bool lose;
-            lock (_gate) lose = _loseAnswerOnce.Remove(instruction.InstructionId);
+            lock (_gate) lose = _loseAnswerOnce.Remove(id);
             status = lose ? 500 : 200;
         }
-        _deliveries.Enqueue(new Delivery(instruction?.InstructionId, key, body, signature, check, status, DateTimeOffset.UtcNow));
+        _deliveries.Enqueue(new Delivery(id, key, body, signature, check, status, DateTimeOffset.UtcNow));
         return Results.StatusCode(status);
     }
 

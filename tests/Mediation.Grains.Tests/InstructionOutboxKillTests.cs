@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using Mediation.Grains.Enforcement;
+using System.Text.Json;
+using Mediation.Grains.Webhooks;
 using Mediation.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,21 +13,21 @@ namespace Mediation.Grains.Tests;
 /// The platform's end of the webhook for these tests, put in through DI on every silo: it can be down, and it
 /// records each instruction it took and how many times it was sent.
 /// </summary>
-public sealed class RecordingWebhook : IInstructionWebhook
+public sealed class RecordingWebhook : IWebhookSender
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new();
-    private readonly ConcurrentDictionary<string, Instruction> _taken = new();
+    private readonly ConcurrentDictionary<string, InstructionWebhook> _taken = new();
 
     public volatile bool Down;
 
     public int Attempts(string instructionId) => _attempts.GetValueOrDefault(instructionId);
-    public Instruction? Taken(string instructionId) => _taken.GetValueOrDefault(instructionId);
+    public InstructionWebhook? Taken(string instructionId) => _taken.GetValueOrDefault(instructionId);
 
-    public Task<WebhookDelivery> DeliverAsync(Instruction instruction, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    public Task<WebhookDelivery> DeliverAsync(OutgoingWebhook webhook, DateTimeOffset sentAt, CancellationToken cancellationToken)
     {
-        _attempts.AddOrUpdate(instruction.InstructionId, 1, (_, n) => n + 1);
+        _attempts.AddOrUpdate(webhook.Key, 1, (_, n) => n + 1);
         if (Down) return Task.FromResult(WebhookDelivery.Failed);
-        _taken.TryAdd(instruction.InstructionId, instruction);
+        _taken.TryAdd(webhook.Key, JsonSerializer.Deserialize<InstructionWebhook>(webhook.Body, MediationJson.Options)!);
         return Task.FromResult(WebhookDelivery.Delivered);
     }
 }
@@ -54,7 +55,7 @@ public sealed class InstructionOutboxKillTests : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMediation(options, configuration);
-            silo.Services.AddSingleton<IInstructionWebhook>(_webhook);
+            silo.Services.AddSingleton<IWebhookSender>(_webhook);
             silo.Configure<ClusterMembershipOptions>(o => { o.ProbeTimeout = TimeSpan.FromSeconds(1); o.NumMissedProbesLimit = 2; });
         });
         _cluster = builder.Build();
@@ -87,7 +88,7 @@ public sealed class InstructionOutboxKillTests : IAsyncLifetime
 
         // Nothing calls the grain: only its stored outbox and reminder can bring the delivery about.
         await UntilAsync(() => _webhook.Taken(instruction.InstructionId) is not null, TimeSpan.FromSeconds(90), "delivery after the kill");
-        Assert.Equal(instruction, _webhook.Taken(instruction.InstructionId));
+        Assert.Equal(InstructionWebhook.From(instruction), _webhook.Taken(instruction.InstructionId));
         Assert.True(_cluster.TryGetGrainContext(grain.GetGrainId(), out var after));
         Assert.Equal(survivor.SiloAddress, after!.Address.SiloAddress);
 

@@ -111,7 +111,7 @@ public sealed partial class DisputeGrain
         trackingNumber = Validation.RequireText(trackingNumber, Validation.MaxIdLength, "tracking number");
         var shipped = NewEvent(DisputeEventType.ReturnShipped, caller) with
         {
-            Carrier = carrier, TrackingNumber = trackingNumber, DueBy = Now + _clocks.ReturnReceipt,
+            Carrier = carrier, TrackingNumber = trackingNumber, DueBy = Now + Clocks.ReturnReceipt,
         };
         return await ActAsync(role, DisputeAction.ShipReturn, caller, shipped, "the consumer shipped the goods back");
     }
@@ -283,9 +283,7 @@ public sealed partial class DisputeGrain
 
     private ILedgerGrain Ledger => GrainFactory.GetGrain<ILedgerGrain>(State.Order!.OrderId);
 
-    private IMediationDeskGrain Desk => GrainFactory.GetGrain<IMediationDeskGrain>(DeskKey(State.Order!.City));
-
-    private string DeskKey(string city) => cities.Cities.Keys.FirstOrDefault(c => string.Equals(c, city, StringComparison.OrdinalIgnoreCase)) ?? city;
+    private IMediationDeskGrain Desk => GrainFactory.GetGrain<IMediationDeskGrain>(cities.DeskOf(State.Order!.City));
 
     private Instruction CurrentInstruction()
     {
@@ -293,7 +291,18 @@ public sealed partial class DisputeGrain
         var order = State.Order!;
         return new Instruction(outcome.InstructionId!, State.DisputeId, order.OrderId, State.ConsumerId, State.MerchantId, outcome.Remedy,
             outcome.Amount, order.Currency, State.ReturnCondition is not null, order.Guaranteed,
-            State.Deadlines.InstructionDueBy!.Value - _clocks.InstructionWindow, State.Deadlines.InstructionDueBy.Value, outcome.Source);
+            State.Deadlines.InstructionDueBy!.Value - Clocks.InstructionWindow, State.Deadlines.InstructionDueBy.Value, outcome.Source);
+    }
+
+    /// <summary>The complaint as its partner platform receives it: the order under the platform's own id.</summary>
+    private PartnerComplaint ForwardedComplaint(string platform)
+    {
+        var order = State.Order!;
+        var prefix = platform + ":";
+        var platformOrder = order.OrderId.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? order with { OrderId = order.OrderId[prefix.Length..] } : order;
+        var request = State.Request!;
+        return new PartnerComplaint(State.DisputeId, platform, platformOrder, request.Category, request.RequestedRemedy, request.ClaimedAmount,
+            request.Description, State.ForwardedBy!, State.OpenedAt, State.Deadlines.MerchantRespondBy!.Value);
     }
 
     /// <summary>What other grains must do about the record as it stands, by key; a key done once is never done again.</summary>
@@ -301,6 +310,8 @@ public sealed partial class DisputeGrain
     {
         var order = State.Order!;
         var state = State.State;
+        if (State.Origin is { } origin && origin.StartsWith("partner:", StringComparison.Ordinal))
+            yield return ("forward", () => GrainFactory.GetGrain<IPartnerComplaintGrain>(State.DisputeId).ForwardAsync(ForwardedComplaint(origin["partner:".Length..])));
         if (order.Guaranteed) yield return ("hold", () => Ledger.HoldAsync(order, State.DisputeId));
         if (state == DisputeState.Escalated && State.MediatorId is null)
             yield return ($"enqueue:{State.EscalatedAt?.UtcTicks}", async () =>

@@ -25,6 +25,10 @@ public sealed partial class DisputeGrain(
     private readonly DisputeDeadlineOptions _clocks = clockOptions.Value;
     private readonly CityOptions cities = cityOptions.Value;
     private DisputeRecord State => record.State;
+    /// <summary>The durations this dispute's deadlines are set from: the city's terms it opened under.</summary>
+    private DisputeClocks Clocks => State.Terms?.Deadlines ?? LegacyClocks;
+    /// <summary>A dispute stored before it kept its city's terms runs on its city's current ones.</summary>
+    private DisputeClocks LegacyClocks => cities.TermsOf(State.Order?.City ?? "").Deadlines;
     private DateTimeOffset Now => clock.GetUtcNow();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -41,7 +45,7 @@ public sealed partial class DisputeGrain(
         while (true)
         {
             var later = await log.ReadAsync(State.DisputeId, State.AppliedSeq, 500, cancellationToken);
-            foreach (var e in later) State.Apply(e, _clocks);
+            foreach (var e in later) State.Apply(e, LegacyClocks);
             if (later.Count < 500) break;
         }
         if (State.State != snapshotState)
@@ -55,7 +59,21 @@ public sealed partial class DisputeGrain(
             _effectsRetry = this.RegisterGrainTimer(_ => RunEffectsAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
     }
 
-    public async Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer)
+    public Task<DisputeView> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer) =>
+        OpenCoreAsync(order, request, consumer, reason: null);
+
+    public Task<DisputeView> OpenForwardedAsync(Order order, OpenDisputeRequest request, Caller forwardedBy, string platform)
+    {
+        if (State.AppliedSeq == 0)
+        {
+            State.Origin = PartnerOrigin(platform);
+            State.Priority = true;
+            State.ForwardedBy = forwardedBy.UserId;
+        }
+        return OpenCoreAsync(order, request, forwardedBy, $"forwarded by {forwardedBy.UserId} to partner platform {platform}, prioritised");
+    }
+
+    private async Task<DisputeView> OpenCoreAsync(Order order, OpenDisputeRequest request, Caller openedBy, string? reason)
     {
         if (State.AppliedSeq > 0) return DisputeProjection.View(State, Role.Consumer, Now);
 
@@ -66,18 +84,21 @@ public sealed partial class DisputeGrain(
         State.ConsumerId = order.ConsumerId;
         State.MerchantId = order.MerchantId;
         State.OpenedAt = now;
+        // The city's terms as they are now, kept: every deadline of this dispute is set from them.
+        State.Terms = cities.TermsOf(order.City);
+        var clocks = State.Terms.Deadlines;
         State.Deadlines = new DisputeDeadlines(
-            MerchantRespondBy: now + _clocks.FirstResponse,
-            NegotiationEndsAt: now + _clocks.NegotiationWindow,
-            ExpiresAt: now + _clocks.Expiry,
+            MerchantRespondBy: now + clocks.FirstResponse,
+            NegotiationEndsAt: now + clocks.NegotiationWindow,
+            ExpiresAt: now + clocks.Expiry,
             RemedyDueBy: null)
         {
-            MerchantWarningAt = now + TimeSpan.FromTicks(Math.Max((_clocks.FirstResponse - _clocks.FirstResponseWarning).Ticks, _clocks.FirstResponse.Ticks / 2)),
+            MerchantWarningAt = now + TimeSpan.FromTicks(Math.Max((clocks.FirstResponse - clocks.FirstResponseWarning).Ticks, clocks.FirstResponse.Ticks / 2)),
         };
         // The opening facts are written before the first event, so a replay always has them.
         await record.WriteStateAsync();
 
-        var opened = NewEvent(DisputeEventType.Opened, consumer.UserId, Role.Consumer.WireName()) with
+        var opened = NewEvent(DisputeEventType.Opened, openedBy.UserId, openedBy.Role.WireName()) with
         {
             OrderId = order.OrderId,
             Category = request.Category,
@@ -85,9 +106,41 @@ public sealed partial class DisputeGrain(
             Amount = request.ClaimedAmount,
             Text = request.Description,
             State = DisputeState.AwaitingMerchant,
+            Reason = reason,
         };
         await CommitAsync([opened], forceWrite: true);
         return DisputeProjection.View(State, Role.Consumer, Now);
+    }
+
+    private static string PartnerOrigin(string platform) => "partner:" + platform;
+
+    public async Task<(DisputeEvent Event, bool Created)> RecordPartnerAnswerAsync(string platform, PartnerAnswer answer)
+    {
+        // Only the platform the complaint went to may answer it; to any other, the complaint does not exist.
+        if (!State.Exists || State.Origin != PartnerOrigin(platform))
+            throw MediationException.NotFound($"complaint {this.GetPrimaryKeyString()} was not forwarded to {platform}");
+        if (!Validation.IsId(answer.AnswerId)) throw MediationException.Invalid("answerId must be 1-64 letters, digits, '-', '_', '.' or ':'");
+        if (!Enum.IsDefined(answer.Status)) throw MediationException.Invalid($"unknown status {answer.Status}");
+        var text = Validation.RequireText(answer.Text, Validation.MaxMessageLength, "answer");
+        if (State.PartnerAnswerIds.Contains(answer.AnswerId))
+            return (await FindPartnerAnswerAsync(answer.AnswerId), false);
+        var answered = NewEvent(DisputeEventType.PartnerAnswered, PartnerOrigin(platform), Roles.Partner) with
+        {
+            Platform = platform, AnswerId = answer.AnswerId, PartnerStatus = answer.Status, Text = text,
+        };
+        await CommitAsync([answered]);
+        return (answered, true);
+    }
+
+    private async Task<DisputeEvent> FindPartnerAnswerAsync(string answerId)
+    {
+        for (long after = 0; ;)
+        {
+            var page = await log.ReadAsync(State.DisputeId, after, 500);
+            if (page.FirstOrDefault(e => e.Type == DisputeEventType.PartnerAnswered && e.AnswerId == answerId) is { } found) return found;
+            if (page.Count < 500) throw MediationException.NotFound($"answer {answerId} is not on the timeline yet");
+            after = page[^1].Seq;
+        }
     }
 
     public Task<DisputeView> GetAsync(Caller caller) => Task.FromResult(DisputeProjection.View(State, Authorize(caller), Now));
@@ -215,7 +268,7 @@ public sealed partial class DisputeGrain(
                 Remedy = outcome.Remedy,
                 Amount = outcome.Amount,
                 ReturnFirst = outcome.ReturnFirst,
-                DueBy = Now + _clocks.InstructionWindow,
+                DueBy = Now + Clocks.InstructionWindow,
             });
         }
         var why = next switch
@@ -231,7 +284,7 @@ public sealed partial class DisputeGrain(
     private DisputeRecord Folded(IEnumerable<DisputeEvent> events)
     {
         var after = State.Copy();
-        foreach (var e in events) after.Apply(e, _clocks);
+        foreach (var e in events) after.Apply(e, LegacyClocks);
         return after;
     }
 

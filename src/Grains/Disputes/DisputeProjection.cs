@@ -18,6 +18,10 @@ public static class DisputeProjection
         ReturnCarrier = r.ReturnCarrier,
         ReturnTrackingNumber = r.ReturnTrackingNumber,
         Responsibility = r.Responsibility,
+        Terms = r.Terms,
+        Origin = r.Origin,
+        Priority = r.Priority,
+        ForwardedBy = r.ForwardedBy,
     };
 
     public static DisputeSummary Summary(DisputeRecord r, DateTimeOffset now)

@@ -52,6 +52,15 @@ public sealed class DisputeRecord
     /// <summary>Not from the log: the side effects already carried out (idempotent calls to other grains), by key.</summary>
     [Id(37)] public IReadOnlyList<string> EffectsDone { get; set; } = new List<string>();
     [Id(38)] public long MediatorAssignedSeq { get; set; }
+    /// <summary>The city's deadlines and return policy when the dispute opened: a later change of configuration moves none of its deadlines.</summary>
+    [Id(39)] public CityTerms? Terms { get; set; }
+    /// <summary><c>partner:{platform}</c> for a complaint forwarded to a partner platform; null for one opened by the consumer.</summary>
+    [Id(40)] public string? Origin { get; set; }
+    [Id(41)] public bool Priority { get; set; }
+    /// <summary>The consumers' association or regulator that forwarded the complaint.</summary>
+    [Id(42)] public string? ForwardedBy { get; set; }
+    /// <summary>The partner platform's answers already on the timeline, by the platform's answer id.</summary>
+    [Id(43)] public IReadOnlyList<string> PartnerAnswerIds { get; set; } = new List<string>();
 
     public bool Exists => Order is not null;
 
@@ -81,8 +90,10 @@ public sealed class DisputeRecord
     public bool ClaimOpen => CompensationPaid > CompensationRecovered;
 
     /// <summary>Folds one committed event into the record. Deterministic: replay gives the same record.</summary>
-    public void Apply(DisputeEvent e, DisputeDeadlineOptions clocks)
+    /// <param name="fallback">The clocks of a record stored before it kept its own terms.</param>
+    public void Apply(DisputeEvent e, DisputeClocks fallback)
     {
+        var clocks = Terms?.Deadlines ?? fallback;
         var byMerchant = e.AuthorId == MerchantId && e.AuthorRole == Role.Merchant.WireName();
         switch (e.Type)
         {
@@ -198,6 +209,9 @@ public sealed class DisputeRecord
                 break;
             case DisputeEventType.DeadlineWarning:
                 MerchantWarned = true;
+                break;
+            case DisputeEventType.PartnerAnswered:
+                PartnerAnswerIds = PartnerAnswerIds.Append(e.AnswerId!).ToList();
                 break;
         }
         // A party has read what it wrote itself.

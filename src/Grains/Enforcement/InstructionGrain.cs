@@ -1,26 +1,27 @@
+using System.Text.Json;
+using Mediation.Grains.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Mediation.Grains.Enforcement;
 
 /// <summary>
-/// One instruction: a durable outbox entry delivered to the payment platform by a signed webhook until a 2xx, then
+/// One instruction: a durable outbox entry delivered to the payment platform by a signed webhook until a 2xx
+/// (<see cref="WebhookOutbox"/>, the delivery of every webhook), then
 /// the platform's report, passed on to the dispute until it acknowledges. A grain timer drives the fast retries
 /// (exponential backoff with jitter) while the activation lives; a reminder brings the work back after a restart
 /// or the loss of a silo.
 /// </summary>
 public sealed class InstructionGrain(
     [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
-    IInstructionWebhook webhook,
-    IOptions<WebhookOptions> webhookOptions,
+    WebhookOutbox outbox,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
 {
     private const string OutboxReminder = "outbox";
 
-    private readonly WebhookOptions _options = webhookOptions.Value;
+    private readonly WebhookOptions _options = outbox.Options;
     private IGrainTimer? _workTimer;
     private bool _reminderArmed;
 
@@ -95,7 +96,7 @@ public sealed class InstructionGrain(
     /// <summary>One pass over what is outstanding: a delivery attempt, then the dispute's notices.</summary>
     private async Task WorkAsync(bool onlyWhenDue, CancellationToken cancellationToken)
     {
-        var due = !onlyWhenDue || State.NextAttemptAt is not { } next || next <= Now;
+        var due = !onlyWhenDue || WebhookOutbox.IsDue(State, Now);
         if (State.AwaitsDelivery && due) await AttemptDeliveryAsync(cancellationToken);
         await TellDisputeAsync();
     }
@@ -103,41 +104,22 @@ public sealed class InstructionGrain(
     private async Task AttemptDeliveryAsync(CancellationToken cancellationToken)
     {
         var instruction = State.Instruction!;
-        var result = await webhook.DeliverAsync(instruction, Now, cancellationToken);
+        var body = JsonSerializer.Serialize(InstructionWebhook.From(instruction), MediationJson.Options);
+        var result = await outbox.SendAsync(new OutgoingWebhook(WebhookTargets.PaymentPlatform, instruction.InstructionId, body), Now, cancellationToken);
         // A report may have come in while the call was out.
         if (!State.AwaitsDelivery) return;
-        switch (result)
+        if (result == WebhookDelivery.NotConfigured) return; // stays in the outbox; the reminder looks again every period
+        var retryIn = outbox.Record(State, result, Now);
+        await record.WriteStateAsync(cancellationToken);
+        if (retryIn is { } delay)
         {
-            case WebhookDelivery.Delivered:
-                State.DeliveryAttempts++;
-                State.Delivered = true;
-                State.NextAttemptAt = null;
-                await record.WriteStateAsync(cancellationToken);
-                logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
-                await DisarmReminderIfIdleAsync();
-                break;
-            case WebhookDelivery.Failed:
-                State.DeliveryAttempts++;
-                var delay = RetryDelay(State.DeliveryAttempts);
-                State.NextAttemptAt = Now + delay;
-                await record.WriteStateAsync(cancellationToken);
-                var level = State.DeliveryAttempts >= 4 && (State.DeliveryAttempts & (State.DeliveryAttempts - 1)) == 0 ? LogLevel.Warning : LogLevel.Information;
-                logger.Log(level, "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}",
-                    instruction.InstructionId, State.DeliveryAttempts, delay);
-                ScheduleWork(delay);
-                break;
-            case WebhookDelivery.NotConfigured:
-                // Stays in the outbox; the reminder looks again every period.
-                break;
+            logger.Log(WebhookOutbox.WorthWarning(State.DeliveryAttempts) ? LogLevel.Warning : LogLevel.Information,
+                "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}", instruction.InstructionId, State.DeliveryAttempts, delay);
+            ScheduleWork(delay);
+            return;
         }
-    }
-
-    /// <summary>Exponential from the base delay, capped, with half of it random so that many retries do not march in step.</summary>
-    private TimeSpan RetryDelay(int attempts)
-    {
-        var exponential = _options.RetryBaseDelay * Math.Pow(2, Math.Min(attempts - 1, 30));
-        var capped = exponential < _options.RetryMaxDelay ? exponential : _options.RetryMaxDelay;
-        return capped / 2 + capped / 2 * Random.Shared.NextDouble();
+        logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
+        await DisarmReminderIfIdleAsync();
     }
 
     /// <summary>Passes each report on to the dispute, oldest first, until it acknowledges; on failure the reminder tries again.</summary>

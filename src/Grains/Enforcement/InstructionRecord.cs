@@ -1,8 +1,10 @@
+using Mediation.Grains.Webhooks;
+
 namespace Mediation.Grains.Enforcement;
 
 /// <summary>An instruction's outbox entry and its outcome, as stored.</summary>
 [GenerateSerializer, Alias("Mediation.InstructionRecord")]
-public sealed class InstructionRecord
+public sealed class InstructionRecord : IWebhookOutboxEntry
 {
     [Id(0)] public Instruction? Instruction { get; set; }
     [Id(1)] public InstructionOutcome? Outcome { get; set; }

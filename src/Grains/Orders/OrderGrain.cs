@@ -39,11 +39,27 @@ public sealed class OrderGrain(
         return mayRead ? Task.FromResult(order) : throw MediationException.Forbidden($"{caller} may not read order {order.OrderId}");
     }
 
-    public async Task<OpenDisputeResult> OpenDisputeAsync(Caller caller, OpenDisputeRequest request)
+    public Task<OpenDisputeResult> OpenDisputeAsync(Caller caller, OpenDisputeRequest request)
     {
         var order = RequireOrder();
         if (caller.Role != Role.Consumer || caller.UserId != order.ConsumerId)
             throw MediationException.Forbidden($"only the consumer who paid order {order.OrderId} can open a dispute on it");
+        return OpenAsync(order, request, caller, (dispute, checkedRequest) => dispute.OpenAsync(order, checkedRequest, caller));
+    }
+
+    public Task<OpenDisputeResult> ForwardComplaintAsync(Caller forwardedBy, OpenDisputeRequest request, string platform)
+    {
+        var order = RequireOrder();
+        if (forwardedBy.Role != Role.Regulator)
+            throw MediationException.Forbidden($"{forwardedBy} may not forward complaints; a consumers' association or regulator does");
+        // The forwarded dispute is the consumer's: an open one is shown as the consumer sees it.
+        var consumer = new Caller(order.ConsumerId, Role.Consumer);
+        return OpenAsync(order, request, consumer, (dispute, checkedRequest) => dispute.OpenForwardedAsync(order, checkedRequest, forwardedBy, platform));
+    }
+
+    private async Task<OpenDisputeResult> OpenAsync(Order order, OpenDisputeRequest request, Caller consumer,
+        Func<IDisputeGrain, OpenDisputeRequest, Task<DisputeView>> open)
+    {
         request = request with
         {
             ClaimedAmount = Validation.RequireMoney(request.ClaimedAmount, order.Currency, request.RequestedRemedy.PaysMoney(), "the claimed amount"),
@@ -57,7 +73,7 @@ public sealed class OrderGrain(
             var current = GrainFactory.GetGrain<IDisputeGrain>(currentId);
             try
             {
-                var view = await current.GetAsync(caller);
+                var view = await current.GetAsync(consumer);
                 // A closed case stays closed. Anything not ended (escalated included: a mediator is on it) is the
                 // dispute the consumer already has, so it is returned as it is.
                 if (view.State.HasEnded())
@@ -68,7 +84,7 @@ public sealed class OrderGrain(
             catch (MediationException e) when (e.Code == ErrorCode.NotFound)
             {
                 // The id was claimed but the dispute never opened (a crash in between): open it now under the same id.
-                return new OpenDisputeResult(await current.OpenAsync(order, request, caller), Created: true);
+                return new OpenDisputeResult(await open(current, request), Created: true);
             }
         }
 
@@ -76,7 +92,7 @@ public sealed class OrderGrain(
         var disputeId = "d-" + Guid.NewGuid().ToString("N");
         record.State.CurrentDisputeId = disputeId;
         await record.WriteStateAsync();
-        var opened = await GrainFactory.GetGrain<IDisputeGrain>(disputeId).OpenAsync(order, request, caller);
+        var opened = await open(GrainFactory.GetGrain<IDisputeGrain>(disputeId), request);
         return new OpenDisputeResult(opened, Created: true);
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Mediation.Grains;
 using Mediation.Grains.Disputes;
-using Mediation.Grains.Enforcement;
+using Mediation.Grains.Webhooks;
 using Mediation.Silo.EventLog;
 using Mediation.Silo.Evidence;
 using Mediation.Silo.Schema;
@@ -45,11 +45,26 @@ public static class MediationSiloHosting
     {
         if (services.Any(d => d.ServiceType == typeof(CityOptionsBound))) return services;
         services.AddSingleton<CityOptionsBound>();
-        services.AddOptions<CityOptions>().Bind(configuration.GetSection(CityOptions.Section));
+        services.AddOptions<CityOptions>().Bind(configuration.GetSection(CityOptions.Section))
+            .Validate(o => o.Cities.Values.Select(c => c.ReturnPolicy).Append(o.ReturnPolicy)
+                    .All(p => p is null || (p.NoReasonReturnDays is null or >= 0 && p.Offers.All(x => Enum.IsDefined(x.Remedy) && x.Share is >= 0m and <= 1m))),
+                "Mediation:ReturnPolicy and Mediation:Cities:{city}:ReturnPolicy: each offer's Share is 0 to 1 and its Remedy a known remedy")
+            .ValidateOnStart();
         return services;
     }
 
     private sealed class CityOptionsBound;
+
+    /// <summary>Partner platforms (their after-sales endpoints and secrets), bound once for the silo and the edge alike.</summary>
+    public static IServiceCollection AddPartnerOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PartnerOptionsBound))) return services;
+        services.AddSingleton<PartnerOptionsBound>();
+        services.AddOptions<PartnerOptions>().Bind(configuration.GetSection(PartnerOptions.Section));
+        return services;
+    }
+
+    private sealed class PartnerOptionsBound;
 
     public static ISiloBuilder AddMediationClustering(this ISiloBuilder silo, MediationSiloOptions options)
     {
@@ -87,10 +102,13 @@ public static class MediationSiloHosting
         silo.Services.AddCityOptions(configuration);
         silo.Services.AddOptions<Mediation.Grains.Mediators.MediationDeskOptions>().Bind(configuration.GetSection(Mediation.Grains.Mediators.MediationDeskOptions.Section));
         silo.Services.AddOptions<Mediation.Grains.Merchants.StandingOptions>().Bind(configuration.GetSection(Mediation.Grains.Merchants.StandingOptions.Section));
-        // Instructions go out to the payment platform as signed webhooks; the retry loop is the instruction grain's.
+        // Instructions (to the payment platform) and forwarded complaints (to partner platforms) go out as signed
+        // webhooks through one outbox; each owning grain keeps its entry durable and retries it.
         silo.Services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
-        silo.Services.AddHttpClient(HttpInstructionWebhook.ClientName);
-        silo.Services.AddSingleton<IInstructionWebhook, HttpInstructionWebhook>();
+        silo.Services.AddPartnerOptions(configuration);
+        silo.Services.AddHttpClient(HttpWebhookSender.ClientName);
+        silo.Services.AddSingleton<IWebhookSender, HttpWebhookSender>();
+        silo.Services.AddSingleton<WebhookOutbox>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),

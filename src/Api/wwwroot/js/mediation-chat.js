@@ -508,6 +508,7 @@ export class MediationChat extends HTMLElement {
       case 'InstructionDone': return this.#system(e, 'The payment platform carried out the remedy');
       case 'RemedyConfirmed': return this.#system(e, 'The remedy was confirmed');
       case 'FeedbackGiven': return mine ? this.#system(e, `You rated the process ${e.rating} of 5`) : null;
+      case 'PartnerAnswered': return this.#system(e, `${e.platform} answered (${(e.partnerStatus ?? '').toLowerCase()}): ${e.text ?? ''}`);
       default: return this.#system(e, words(e.type));
     }
   }

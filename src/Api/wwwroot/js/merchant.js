@@ -6,12 +6,14 @@ import { show, money, when, countdown, deadlineName, word, closedStates, eventIt
 const me = signedIn('merchant');
 const $ = id => document.getElementById(id);
 
-/** The store's standard return policy: one click makes the offer, amounts computed from the consumer's claim. */
-const policy = [
-  { label: 'Full refund', remedy: 'FullRefund', share: 1 },
-  { label: 'Return and refund', remedy: 'ReturnAndRefund', share: 1 },
-  { label: 'Partial refund 20 %', remedy: 'PartialRefund', share: 0.2 },
-];
+/**
+ * The standard return policy of the dispute's city (the terms it opened under, from the API): one click makes the
+ * offer, amounts computed from the consumer's claim.
+ */
+const policyOf = v => (v.terms?.returnPolicy?.offers ?? []).map(o => ({
+  remedy: o.remedy, share: Number(o.share),
+  label: `${word(o.remedy)}${Number(o.share) > 0 && Number(o.share) < 1 ? ` ${Math.round(Number(o.share) * 100)} %` : ''}`,
+}));
 const quickReplies = [
   'Sorry about this! Could you send a photo of the problem?',
   'Thank you for your patience — we are looking into it now.',
@@ -281,7 +283,7 @@ function renderActions(c) {
   const cardsKey = JSON.stringify([v.state, v.openOffer, v.openProposal, v.outcome, v.responsibility, v.allowedActions, v.returnCarrier]);
   if (c.cardsKey !== cardsKey) { c.cardsKey = cardsKey; show(c.card, ...cards); }
 
-  const offersKey = JSON.stringify([can(c, 'MakeOffer'), v.claimedAmount, cur]);
+  const offersKey = JSON.stringify([can(c, 'MakeOffer'), v.claimedAmount, cur, v.terms?.returnPolicy]);
   if (c.offersKey === offersKey) { renderComposer(c); return; }
   c.offersKey = offersKey;
   show(c.offers);
@@ -291,8 +293,8 @@ function renderActions(c) {
     const amount = el('input', { id: `amount-${c.id}`, type: 'number', min: 0, step: 10 ** -digits, inputmode: 'decimal', required: true });
     const remedy = el('select', { id: `remedy-${c.id}` }, ...remedies.map(r => el('option', { value: r, text: word(r) })));
     c.offers.append(
-      el('p', { class: 'label', text: 'Standard return policy' }),
-      ...policy.map(p => {
+      el('p', { class: 'label', text: `Standard return policy${v.terms?.city ? ` (${v.terms.city})` : ''}` }),
+      ...policyOf(v).map(p => {
         const value = round(v.claimedAmount * p.share);
         return el('button', { type: 'button', class: 'policy', onclick: () => act(c, 'MakeOffer', c.id, p.remedy, value), text: `${p.label} · ${money(value, cur)}` });
       }),

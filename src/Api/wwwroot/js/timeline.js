@@ -92,6 +92,7 @@ export function describe(e, currency = 'CNY') {
     case 'Compensated': return `The compensation fund paid ${money(e.amount, currency)}`;
     case 'ClaimRecovered': return 'The compensation claim was recovered';
     case 'FeedbackGiven': return `Rated ${e.rating}/5`;
+    case 'PartnerAnswered': return `${e.platform} answered (${(e.partnerStatus ?? '').toLowerCase()}): ${e.text ?? ''}`;
     default: return e.type;
   }
 }

@@ -1,6 +1,9 @@
-namespace Mediation.Grains.Enforcement;
+namespace Mediation.Grains.Webhooks;
 
-/// <summary>Where and how instructions are delivered to the payment platform. Bound from <c>Mediation:Webhooks</c>.</summary>
+/// <summary>
+/// Where instructions go (the payment platform) and how every webhook is retried, instructions and forwarded
+/// complaints alike. Bound from <c>Mediation:Webhooks</c>; partner platforms' endpoints are <see cref="PartnerOptions"/>.
+/// </summary>
 public sealed class WebhookOptions
 {
     public const string Section = "Mediation:Webhooks";
