@@ -64,6 +64,7 @@ public sealed class ReconnectTests(BrowserFixture fixture) : IAsyncLifetime
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             var output = service.Output;
+            await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), "mediation-reconnect-service.log"), output);
             throw new InvalidOperationException($"{e.Message}\n--- service output (last 4000 characters) ---\n{output[Math.Max(0, output.Length - 4000)..]}", e);
         }
         finally

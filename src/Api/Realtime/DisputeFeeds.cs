@@ -129,10 +129,30 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
         public Task HeartbeatAsync(long latestSeq) => UnderGateAsync(async () =>
         {
             if (Closed || _reader is null) return false;
-            if (latestSeq > _delivered) await BackfillAsync(latestSeq);
+            if (latestSeq > _delivered)
+            {
+                await BackfillAsync(latestSeq);
+                // Behind on two beats in a row: the stream has stopped delivering here (Orleans drops a consumer it
+                // once failed to reach, as a co-hosted client can be just after a restart). Subscribe afresh.
+                if (++_behind >= 2) await ResubscribeAsync();
+            }
+            else _behind = 0;
             await GroupClients.SendAsync(HeartbeatMethod, new Dictionary<string, object?> { ["disputeId"] = disputeId, ["latestSeq"] = _delivered });
             return true;
         });
+
+        private int _behind;
+
+        private async Task ResubscribeAsync()
+        {
+            _behind = 0;
+            owner.Logger.LogInformation("Stream of dispute {DisputeId} fell silent; subscribing again", disputeId);
+            try { if (Subscription is not null) await Subscription.UnsubscribeAsync(); }
+            catch (Exception e) { owner.Logger.LogDebug(e, "Dropping the silent subscription of dispute {DisputeId} failed", disputeId); }
+            Subscription = await owner.Cluster.GetStreamProvider(MediationStreams.Provider)
+                .GetStream<DisputeStreamItem>(StreamId.Create(MediationStreams.Disputes, disputeId))
+                .SubscribeAsync(this);
+        }
 
         /// <summary>Sends the group what the log holds after <see cref="_delivered"/>, up to <paramref name="upTo"/>.</summary>
         private async Task BackfillAsync(long upTo)

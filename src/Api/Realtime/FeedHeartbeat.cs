@@ -12,7 +12,7 @@ public sealed class FeedOptions
 }
 
 /// <summary>Runs the feeds' heartbeat: backfills what a stream lost and tells clients each dispute's latest seq.</summary>
-public sealed class FeedHeartbeat(DisputeFeeds feeds, IOptions<FeedOptions> options) : BackgroundService
+public sealed class FeedHeartbeat(DisputeFeeds feeds, IOptions<FeedOptions> options, ILogger<FeedHeartbeat> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,7 +20,12 @@ public sealed class FeedHeartbeat(DisputeFeeds feeds, IOptions<FeedOptions> opti
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
-                await feeds.HeartbeatAsync(stoppingToken);
+            {
+                // One failed beat (the cluster still starting, a busy silo) must not end the heartbeat: it is what
+                // recovers everything else.
+                try { await feeds.HeartbeatAsync(stoppingToken); }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Feed heartbeat failed; trying again next period"); }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
