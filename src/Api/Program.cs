@@ -32,6 +32,8 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // Missing or null required fields are malformed input, not defaults.
     o.SerializerOptions.RespectNullableAnnotations = true;
     o.SerializerOptions.RespectRequiredConstructorParameters = true;
+    // A field the call does not take ("refundTo", "$type") is refused, not silently dropped.
+    o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 // Evidence uploads raise it for their own endpoint only (EvidenceApi).
