@@ -115,6 +115,7 @@ public sealed class Party(string disputeId, string userId, string role)
             {
                 o.Headers["X-User-Id"] = UserId;
                 o.Headers["X-Role"] = Role;
+                o.Headers["Authorization"] = $"Bearer {BenchTokens.For(UserId, Role)}";
                 // Straight to the WebSocket, as a phone app would: a negotiate request leaves a pooled HTTP connection
                 // open beside each WebSocket, and 10,000 parties would then hold 20,000 sockets on a 20,000-file node.
                 o.SkipNegotiation = true;

@@ -72,6 +72,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (launch.HttpPort is { } httpPort) info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{httpPort}";
         info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in BenchTokens.Environment) info.Environment[key] = value;
         foreach (var (key, value) in launch.Environment) info.Environment[key] = value;
 
         var file = logFile is null ? null : new StreamWriter(logFile, append: false) { AutoFlush = true };

@@ -38,8 +38,7 @@ public static class Setup
                     total = 199.00m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay",
                 }),
             };
-            request.Headers.Add("X-User-Id", "platform");
-            request.Headers.Add("X-Role", "ops");
+            BenchTokens.Authenticate(request, "platform", "ops");
             try
             {
                 using var response = await http.SendAsync(request, ct);
@@ -67,8 +66,7 @@ public static class Setup
                     description = "Two tins arrived crushed and the tea is damp.",
                 }),
             };
-            request.Headers.Add("X-User-Id", consumer);
-            request.Headers.Add("X-Role", "consumer");
+            BenchTokens.Authenticate(request, consumer, "consumer");
             try
             {
                 using var response = await http.SendAsync(request, ct);

@@ -40,8 +40,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 // Evidence uploads raise it for their own endpoint only (EvidenceApi).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024);
-builder.Services.AddAuthentication(DevelopmentIdentityHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, DevelopmentIdentityHandler>(DevelopmentIdentityHandler.SchemeName, null);
+builder.AddMediationAuthentication(hosting);
 builder.Services.AddAuthorization();
 builder.Services.AddOpenApi();
 builder.Services.AddCallAdmission(builder.Configuration);
@@ -97,6 +96,7 @@ app.MapPartiesApi();
 app.MapMediationApi();
 app.MapInstructionsApi();
 app.MapFiguresApi();
+app.MapLocalTokenApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 if (demo.Enabled) app.MapDemoApi();
 

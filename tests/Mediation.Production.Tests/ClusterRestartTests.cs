@@ -87,16 +87,16 @@ public sealed class ClusterRestartTests(PostgresServer server)
             var lines = new List<Line>();
             foreach (var (s, id) in new[] { (silent, silentId), (talking, talkingId) })
             {
-                foreach (var (client, path) in new[]
+                foreach (var (client, who, path) in new[]
                 {
-                    (s.Consumer, $"/api/orders/{s.OrderId}"),
-                    (s.Consumer, $"/api/disputes/{id}"),
-                    (s.Merchant, $"/api/disputes/{id}"),
-                    (s.Consumer, $"/api/disputes/{id}/events?afterSeq=0"),
-                    (s.Merchant, $"/api/merchants/{s.MerchantId}/disputes"),
-                    (s.Consumer, $"/api/consumers/{s.ConsumerId}/disputes"),
+                    (s.Consumer, "consumer", $"/api/orders/{s.OrderId}"),
+                    (s.Consumer, "consumer", $"/api/disputes/{id}"),
+                    (s.Merchant, "merchant", $"/api/disputes/{id}"),
+                    (s.Consumer, "consumer", $"/api/disputes/{id}/events?afterSeq=0"),
+                    (s.Merchant, "merchant", $"/api/merchants/{s.MerchantId}/disputes"),
+                    (s.Consumer, "consumer", $"/api/consumers/{s.ConsumerId}/disputes"),
                 })
-                    lines.Add(new Line($"{client.DefaultRequestHeaders.GetValues("X-Role").Single()} GET {path}", Normalized(await client.GetStringAsync(path))));
+                    lines.Add(new Line($"{who} GET {path}", Normalized(await client.GetStringAsync(path))));
             }
             return new Snapshot(lines);
         }

@@ -20,7 +20,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public string DataDirectory { get; }
     public int SiloPort { get; } = FreePort.Next();
     /// <summary>The app's settings for this test; the demo seeding is off unless a test turns it on.</summary>
-    public Dictionary<string, string?> Settings { get; } = new() { ["Mediation:Seed:Demo"] = "false" };
+    public Dictionary<string, string?> Settings { get; } = new(TestTokens.Settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value)))
+    {
+        ["Mediation:Seed:Demo"] = "false",
+    };
     /// <summary>Everything the app logged, to assert on levels.</summary>
     public CapturedLogs Logs { get; } = new();
 
@@ -35,8 +38,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         UseKestrel(0);
     }
 
+    /// <summary>The host environment (<c>Development</c> unless a test says otherwise, as WebApplicationFactory does).</summary>
+    public string? EnvironmentName { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        if (EnvironmentName is not null) builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("MEDIATION_DATA_DIR", DataDirectory);
         builder.UseSetting("Mediation:SiloPort", SiloPort.ToString());
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
@@ -48,8 +55,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public HttpClient As(string userId, string role)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add("X-User-Id", userId);
-        client.DefaultRequestHeaders.Add("X-Role", role);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(userId, role));
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }

@@ -41,11 +41,7 @@ public sealed class PartyConnection : IAsyncDisposable
     public static async Task<PartyConnection> ConnectAsync(Uri baseAddress, string userId, string role)
     {
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), o =>
-            {
-                o.Headers["X-User-Id"] = userId;
-                o.Headers["X-Role"] = role;
-            })
+            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(userId, role)))
             .WithAutomaticReconnect()
             .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions));
         var connection = new PartyConnection(builder.Build(), userId);

@@ -61,6 +61,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["MEDIATION_DATA_DIR"] = dataDirectory;
         info.Environment["Mediation__SiloPort"] = FreePort.Next().ToString();
         info.Environment["Mediation__Seed__Demo"] = "false"; // a test turns the demo on through its settings
+        foreach (var (key, value) in TestTokens.Environment) info.Environment[key] = value;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) info.Environment[key] = value;
         var service = new ServiceProcess("mediation", info, httpPort);
         await service.WaitUntilHealthyAsync();
@@ -122,6 +123,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in TestTokens.Environment) info.Environment[key] = value;
         foreach (var (key, value) in environment) info.Environment[key] = value;
         return info;
     }
@@ -149,8 +151,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public HttpClient As(string userId, string role)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Add("X-User-Id", userId);
-        client.DefaultRequestHeaders.Add("X-Role", role);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(userId, role));
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }

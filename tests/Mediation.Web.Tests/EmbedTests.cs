@@ -58,14 +58,14 @@ public sealed class EmbedTests(BrowserFixture fixture)
         var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/disputes/d-x/messages");
         preflight.Headers.Add("Origin", "http://127.0.0.1:1");
         preflight.Headers.Add("Access-Control-Request-Method", "POST");
-        preflight.Headers.Add("Access-Control-Request-Headers", "x-user-id,x-role,content-type");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
         var refused = await client.SendAsync(preflight);
         Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
 
         var allowed = new HttpRequestMessage(HttpMethod.Options, "/api/disputes/d-x/messages");
         allowed.Headers.Add("Origin", fixture.HostOrigin);
         allowed.Headers.Add("Access-Control-Request-Method", "POST");
-        allowed.Headers.Add("Access-Control-Request-Headers", "x-user-id,x-role,content-type");
+        allowed.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
         var answer = await client.SendAsync(allowed);
         Assert.Equal(fixture.HostOrigin, Assert.Single(answer.Headers.GetValues("Access-Control-Allow-Origin")));
     }

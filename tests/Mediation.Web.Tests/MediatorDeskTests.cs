@@ -97,7 +97,7 @@ public sealed class MediatorDeskTests(BrowserFixture fixture) : IAsyncLifetime
             .ToHaveAttributeAsync("href", $"/api/disputes/{disputeId}/case-file?format=html");
 
         // The consumer sends a photo: it appears among the evidence as a thumbnail the browser loads with the
-        // mediator's sign-in cookie.
+        // mediator's sign-in token cookie.
         await Expect(caseView.GetByText("No evidence yet.")).ToBeVisibleAsync();
         using (var upload = new MultipartFormDataContent())
         {

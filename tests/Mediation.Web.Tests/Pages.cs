@@ -10,12 +10,13 @@ public sealed record Viewport(string Name, int Width, int Height)
     public static readonly Viewport[] Both = [Phone, Desktop];
 }
 
-/// <summary>"A page signed in as X": a browser context of its own with the sign-in page's identity cookie.</summary>
+/// <summary>"A page signed in as X": a browser context of its own holding a bearer token, as the sign-in page leaves it.</summary>
 public static class Pages
 {
-    public const string IdentityCookie = "mediation-dev-identity";
+    /// <summary>Where the pages keep the signed-in session (js/api.js).</summary>
+    public const string SessionKey = "mediation-session";
 
-    /// <summary>A new context (its own cookies and storage) signed in as <paramref name="userId"/>, at <paramref name="baseAddress"/>.</summary>
+    /// <summary>A new context (its own storage) signed in as <paramref name="userId"/>, at <paramref name="baseAddress"/>.</summary>
     public static async Task<IBrowserContext> SignedInContextAsync(this IBrowser browser, Uri baseAddress, string userId, string role, Viewport? viewport = null)
     {
         viewport ??= Viewport.Phone;
@@ -27,11 +28,21 @@ public static class Pages
             TimezoneId = "Asia/Shanghai",
         });
         context.SetDefaultTimeout(15_000);
+        // A token of the tests' issuer (trusted by the app, as a payment platform's would be), in the service's origin only.
+        var session = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            role, userId, token = TestTokens.For(userId, role), expiresAt = DateTimeOffset.UtcNow.AddHours(1),
+        });
+        var origin = System.Text.Json.JsonSerializer.Serialize(baseAddress.GetLeftPart(UriPartial.Authority));
+        // ...and its copy in the cookie that links and images carry (read by the service on GET requests only).
         await context.AddCookiesAsync([new Cookie
         {
-            Name = IdentityCookie, Value = Uri.EscapeDataString($"{role}:{userId}"),
-            Domain = baseAddress.Host, Path = "/", SameSite = SameSiteAttribute.Lax,
+            Name = "mediation-token", Value = TestTokens.For(userId, role),
+            Domain = baseAddress.Host, Path = "/", SameSite = SameSiteAttribute.Strict,
         }]);
+        await context.AddInitScriptAsync(
+            $"if (location.origin === {origin} && !localStorage.getItem('{SessionKey}')) " +
+            $"localStorage.setItem('{SessionKey}', {System.Text.Json.JsonSerializer.Serialize(session)});");
         return context;
     }
 

@@ -20,8 +20,9 @@ public sealed class SignInPageTests(BrowserFixture fixture)
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in as Li Wei (consumer, c-li)" }).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/consumer\\.html$"));
-        var cookies = await context.CookiesAsync();
-        Assert.Contains(cookies, c => c.Name == Pages.IdentityCookie && Uri.UnescapeDataString(c.Value) == "consumer:c-li");
+        // The sign-in left a bearer token from the local issuer, and the page uses it: it knows who it is for.
+        Assert.Equal("c-li", await page.EvaluateAsync<string>($"() => JSON.parse(localStorage.getItem('{Pages.SessionKey}')).userId"));
+        await Expect(page.Locator("#who")).ToHaveTextAsync("c-li");
     }
 
     [Fact]

@@ -15,7 +15,7 @@ namespace Mediation.Api.Demo;
 /// earlier on the grains' <see cref="DemoClock"/> so that their negotiation window has ended, one in mediation with
 /// evidence and one ruled, carried out and confirmed. The demo clock is back at the system's time before the rest.
 /// </summary>
-public sealed class DemoSeeder(IServer server, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger, TimeProvider clock, DemoClock demoClock)
+public sealed class DemoSeeder(IServer server, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger, TimeProvider clock, DemoClock demoClock, Identity.LocalIssuer tokens)
     : BackgroundService
 {
     /// <summary>Where the grains' clock starts: the older disputes open then.</summary>
@@ -212,11 +212,10 @@ public sealed class DemoSeeder(IServer server, IHostApplicationLifetime lifetime
         return dispute.GetProperty("disputeId").GetString()!;
     }
 
-    private static HttpClient Client(Uri baseAddress, string userId, Role role)
+    private HttpClient Client(Uri baseAddress, string userId, Role role)
     {
         var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Add("X-User-Id", userId);
-        client.DefaultRequestHeaders.Add("X-Role", role.ToString());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.Issue(userId, role.WireName()).AccessToken);
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;
     }

@@ -8,8 +8,8 @@ namespace Mediation.Api.Identity;
 /// <summary>
 /// Development identity: the caller names itself in <c>X-User-Id</c> and <c>X-Role</c>; a browser, which cannot set
 /// headers on a WebSocket, through the sign-in page's cookie or, on the hub's path only, the <c>dev-user</c> and
-/// <c>dev-role</c> query parameters (headers win when present). A later issue swaps this scheme for bearer tokens;
-/// everything downstream sees only the <see cref="ClaimsPrincipal"/>.
+/// <c>dev-role</c> query parameters (headers win when present). Accepted only by the embedded default run in
+/// Development (<see cref="BearerAuthentication"/> forwards to it); everything downstream sees only the <see cref="ClaimsPrincipal"/>.
 /// </summary>
 public sealed class DevelopmentIdentityHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -25,6 +25,13 @@ public sealed class DevelopmentIdentityHandler(
     /// <summary>A browser cannot put headers on a WebSocket: on the hub's path only, these query parameters may name the caller.</summary>
     public const string UserQuery = "dev-user";
     public const string RoleQuery = "dev-role";
+
+    /// <summary>Whether the request names itself the development way (headers, the hub's query, the sign-in cookie).</summary>
+    public static bool IsPresent(HttpContext http) =>
+        http.Request.Headers.ContainsKey(UserHeader) || http.Request.Headers.ContainsKey(RoleHeader)
+        || (http.Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path)
+            && (http.Request.Query.ContainsKey(UserQuery) || http.Request.Query.ContainsKey(RoleQuery)))
+        || http.Request.Cookies.ContainsKey(CookieName);
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -72,7 +79,7 @@ public sealed class DevelopmentIdentityHandler(
     private static Task<AuthenticateResult> Success(string user, Role role)
     {
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Role, role.ToString())], SchemeName);
+            [new Claim(ClaimTypes.NameIdentifier, user), new Claim(ClaimTypes.Role, role.WireName())], SchemeName, ClaimTypes.NameIdentifier, ClaimTypes.Role);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
@@ -95,6 +102,6 @@ public static class CallerPrincipal
 {
     public static Caller ToCaller(this ClaimsPrincipal principal) => new(
         principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("no authenticated user"),
-        Enum.Parse<Role>(principal.FindFirstValue(ClaimTypes.Role)!));
+        ExactNames.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role) ? role : throw new InvalidOperationException("no role"));
 }
 

@@ -1,5 +1,5 @@
-// The one way pages call the REST API: JSON in and out, identity from the sign-in cookie (same origin) or from
-// explicit headers (a host page of another origin), ProblemDetails turned into an Error carrying its message.
+// The one way pages call the REST API: JSON in and out, a bearer token from the sign-in (same origin) or handed in
+// by a host page of another origin, ProblemDetails turned into an Error carrying its message.
 
 /** An API refusal: `status`, `title`, `detail` (the API's own words) and the whole `problem`. */
 export class ApiError extends Error {
@@ -13,24 +13,38 @@ export class ApiError extends Error {
   }
 }
 
-export const identityCookie = 'mediation-dev-identity';
+/** Where the sign-in page keeps this browser's session: `{ role, userId, token, expiresAt }`. */
+export const sessionKey = 'mediation-session';
 
-/** Who the sign-in page said this browser is: `{ role, userId }`, or null. */
+/** Who this browser is signed in as, with its bearer token: `{ role, userId, token, expiresAt }`, or null (none, or expired). */
 export function signedIn() {
-  const entry = document.cookie.split(';').map(c => c.trim()).find(c => c.startsWith(identityCookie + '='));
-  if (!entry) return null;
-  const value = decodeURIComponent(entry.slice(identityCookie.length + 1));
-  const colon = value.indexOf(':');
-  return colon < 0 ? null : { role: value.slice(0, colon), userId: value.slice(colon + 1) };
+  try {
+    const session = JSON.parse(localStorage.getItem(sessionKey) || 'null');
+    if (!session?.token || Date.parse(session.expiresAt) <= Date.now()) return null;
+    return session;
+  } catch { return null; }
 }
 
-export function signIn(role, userId) {
-  document.cookie = `${identityCookie}=${encodeURIComponent(`${role}:${userId}`)}; path=/; samesite=lax`;
+/**
+ * Signs in as a demo person: the embedded default's local issuer (`POST /api/auth/token`) gives a bearer token, kept
+ * in this browser for the pages of this origin.
+ */
+export async function signIn(role, userId, city) {
+  const issued = await createApi({ identity: null }).post('/api/auth/token', city ? { userId, role, city } : { userId, role });
+  const session = { role, userId, token: issued.accessToken, expiresAt: issued.expiresAt };
+  localStorage.setItem(sessionKey, JSON.stringify(session));
+  // Links and images (the printable case file, evidence thumbnails) carry no header: the service reads this same-site
+  // cookie for GET requests only.
+  document.cookie = `${tokenCookie}=${issued.accessToken}; path=/; samesite=strict; max-age=${Math.max(0, Math.floor((Date.parse(issued.expiresAt) - Date.now()) / 1000))}`;
+  return session;
 }
 
 export function signOut() {
-  document.cookie = `${identityCookie}=; path=/; max-age=0; samesite=lax`;
+  localStorage.removeItem(sessionKey);
+  document.cookie = `${tokenCookie}=; path=/; max-age=0; samesite=strict`;
 }
+
+const tokenCookie = 'mediation-token';
 
 /** A fresh idempotency key for one user action (kept by the caller while it may be retried). */
 export function newKey() {
@@ -38,20 +52,21 @@ export function newKey() {
 }
 
 /**
- * Creates a client. `base` is the service's origin ('' for this one); `identity` ({ userId, role }) is sent as the
- * development headers, needed across origins where the cookie does not go.
+ * Creates a client. `base` is the service's origin ('' for this one); `identity` ({ userId, role, token }) gives the
+ * bearer token sent with every request — the signed-in session of this origin when left out.
  */
-export function createApi({ base = '', identity = null } = {}) {
+export function createApi({ base = '', identity } = {}) {
   async function request(method, path, { body, key, form, signal } = {}) {
     const headers = { Accept: 'application/json' };
-    if (identity) { headers['X-User-Id'] = identity.userId; headers['X-Role'] = identity.role; }
+    const who = identity === undefined ? signedIn() : identity;
+    if (who?.token) headers.Authorization = `Bearer ${who.token}`;
     if (key) headers['Idempotency-Key'] = key;
     let payload;
     if (form) payload = form;
     else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
     let response;
     try {
-      response = await fetch(base + path, { method, headers, body: payload, credentials: base ? 'omit' : 'same-origin', signal });
+      response = await fetch(base + path, { method, headers, body: payload, credentials: 'omit', signal });
     } catch (e) {
       if (e.name === 'AbortError') throw e;
       const offline = new ApiError(0, { title: 'Offline', detail: 'the service cannot be reached' });
@@ -75,7 +90,7 @@ export function createApi({ base = '', identity = null } = {}) {
   };
 }
 
-/** The API of this origin as the signed-in user (cookie). */
+/** The API of this origin as the signed-in user. */
 export const api = createApi();
 
 const money = new Map();

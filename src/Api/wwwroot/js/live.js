@@ -1,6 +1,8 @@
 // The one way pages open the hub: @microsoft/signalr (served from /lib/signalr.min.js, which defines `signalR`),
-// JSON protocol, automatic reconnect that never gives up, identity in the query (a browser cannot put headers on a
-// WebSocket; the hub accepts dev-user/dev-role on its own path only).
+// JSON protocol, automatic reconnect that never gives up, the bearer token through accessTokenFactory (the client
+// puts it in the access_token query for the WebSocket, where a browser cannot set headers).
+
+import { signedIn } from './api.js';
 
 const hubPath = '/hubs/negotiation';
 let loading = null;
@@ -22,15 +24,16 @@ export function loadSignalR(base = '') {
 const forever = { nextRetryDelayInMilliseconds: ctx => [0, 500, 1000, 2000][ctx.previousRetryCount] ?? 5000 };
 
 /**
- * Builds (does not start) a hub connection. `identity` ({ userId, role }) goes in the query; `onState(state)` hears
+ * Builds (does not start) a hub connection. `identity` ({ userId, role, token }) gives the token, the signed-in
+ * session of this origin when left out; `onState(state)` hears
  * 'connecting' | 'connected' | 'reconnecting' | 'disconnected'. Handlers are registered with connection.on(...).
  * `start()` keeps trying until connected (the service may be down when the page opens).
  */
 export async function createLive({ base = '', identity, onState = () => {} } = {}) {
   const signalR = await loadSignalR(base);
-  const query = identity ? `?dev-user=${encodeURIComponent(identity.userId)}&dev-role=${encodeURIComponent(identity.role)}` : '';
+  const token = () => (identity === undefined ? signedIn() : identity)?.token ?? '';
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(`${base}${hubPath}${query}`, { withCredentials: !base })
+    .withUrl(`${base}${hubPath}`, { accessTokenFactory: token, withCredentials: false })
     .withAutomaticReconnect(forever)
     .configureLogging(signalR.LogLevel.None)
     .build();

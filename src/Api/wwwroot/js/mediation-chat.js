@@ -1,7 +1,8 @@
-// <mediation-chat dispute-id="…" user-id="…" role="consumer" api-base="https://mediation.example">
+// <mediation-chat dispute-id="…" token="…" api-base="https://mediation.example">
 // The one implementation of the dispute chat: /consumer.html uses it, and a payment app's page of another origin
 // embeds it with one script tag (the service must list that origin in Mediation:Cors:Origins).
-// Identity is handed in by the host page (user-id, role); api-base defaults to the origin this script came from.
+// Identity is handed in by the host page as a bearer token its platform issued (`token`; who it names — sub and role —
+// is read from it, or given as user-id and role); api-base defaults to the origin this script came from.
 // Everything the user types is kept with its own Idempotency-Key in localStorage until the API has it: sent over
 // REST once when possible, again with the same key after a drop or a reload (the API answers a repeat with the
 // first answer), so it arrives exactly once.
@@ -10,6 +11,14 @@ import { createApi, newKey, formatMoney, formatDateTime, formatCountdown, words 
 import { createLive } from './live.js';
 
 const scriptOrigin = new URL(import.meta.url).origin;
+
+/** What a token says of its bearer (sub, role): read to label the chat, never trusted — the service verifies it. */
+function claims(token) {
+  try {
+    const part = (token || '').split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(decodeURIComponent(escape(atob(part.padEnd(part.length + (4 - part.length % 4) % 4, '=')))));
+  } catch { return {}; }
+}
 const remedies = ['FullRefund', 'PartialRefund', 'ReturnAndRefund', 'Exchange', 'Repair', 'Compensation', 'ReturnShippingCompensation'];
 const closedStates = new Set(['Settled', 'Withdrawn', 'Expired', 'Closed']);
 
@@ -68,7 +77,7 @@ function h(tag, attrs = {}, ...children) {
 }
 
 export class MediationChat extends HTMLElement {
-  static observedAttributes = ['dispute-id', 'user-id', 'role', 'api-base'];
+  static observedAttributes = ['dispute-id', 'token', 'user-id', 'role', 'api-base'];
 
   #events = new Map();      // seq → event, each once
   #lastSeq = 0;             // the highest seq this chat has: JoinDispute(afterSeq) starts after it
@@ -86,9 +95,11 @@ export class MediationChat extends HTMLElement {
 
   get disputeId() { return this.getAttribute('dispute-id'); }
   set disputeId(v) { this.setAttribute('dispute-id', v); }
-  get userId() { return this.getAttribute('user-id'); }
+  get token() { return this.getAttribute('token'); }
+  set token(v) { this.setAttribute('token', v); }
+  get userId() { return this.getAttribute('user-id') || claims(this.token).sub || null; }
   set userId(v) { this.setAttribute('user-id', v); }
-  get role() { return (this.getAttribute('role') || 'consumer').toLowerCase(); }
+  get role() { return (this.getAttribute('role') || claims(this.token).role || 'consumer').toLowerCase(); }
   set role(v) { this.setAttribute('role', v); }
   get apiBase() {
     const given = this.getAttribute('api-base');
@@ -114,7 +125,7 @@ export class MediationChat extends HTMLElement {
     if (this.#started) { this.disconnectedCallback(); this.connectedCallback(); }
   }
 
-  get #identity() { return this.userId ? { userId: this.userId, role: this.role } : null; }
+  get #identity() { return this.token ? { userId: this.userId, role: this.role, token: this.token } : null; }
   get #pendingKey() { return `mediation-chat:pending:${this.userId}:${this.disputeId}`; }
 
   #pending() {
