@@ -43,16 +43,20 @@ public sealed record HostileCase(string Name, HostileCategory Category, string A
     public string? HubMethod { get; init; }
     public object?[]? Arguments { get; init; }
     public string Protocol { get; init; } = "json";
-    /// <summary>A hub connection opened with this query (a forged access_token): the connection itself must be refused.</summary>
+    /// <summary>A hub connection opened with this query ("access_token={token}" …): the connection itself must be refused.</summary>
     public string? HubQuery { get; init; }
 
     public int? Status { get; init; }
     /// <summary>Words the answer must hold (the field it names), when the case knows them.</summary>
     public string? Mentions { get; init; }
+    /// <summary>The kind of bad bearer token (<see cref="BadTokens"/>) sent instead of the caller's own, on REST or the hub's query.</summary>
+    public string? BadToken { get; init; }
     /// <summary>Refused by Kestrel before the app runs (a NUL in the request target): a bare status without a body.</summary>
     public bool ByKestrel { get; init; }
 
     public bool IsHub => HubMethod is not null || HubQuery is not null;
+    /// <summary>The hub connection itself (negotiate and WebSocket) with <see cref="BadToken"/> in access_token.</summary>
+    public bool IsHubConnection => HubQuery is not null;
     public override string ToString() => Name;
 }
 
@@ -311,6 +315,10 @@ public static class HostileCatalogue
                 with { Headers = [("Idempotency-Key", new string('k', 300))] };
         }
 
+        // Bearer tokens that must not authenticate the route's own caller.
+        foreach (var kind in BadTokens.Kinds.Keys)
+            yield return Case($"a bearer token {kind}", HostileCategory.Token, validPath, body, 401) with { Anonymous = true, BadToken = kind };
+
         // Identity: nobody, a role that is none, an id that is an injection, two roles.
         yield return Case("without an identity", HostileCategory.Identity, validPath, body, 401) with { Anonymous = true };
         yield return Case("with role emperor", HostileCategory.Identity, validPath, body, 401) with
@@ -324,6 +332,14 @@ public static class HostileCatalogue
         yield return Case("with two roles", HostileCategory.Identity, validPath, body, 401) with
         {
             Anonymous = true, Headers = [("X-User-Id", "c-1"), ("X-Role", "consumer"), ("X-Role", "ops")],
+        };
+        yield return Case("with Basic credentials", HostileCategory.Token, validPath, body, 401) with
+        {
+            Anonymous = true, Headers = [("Authorization", "Basic b3BzOm9wcw==")],
+        };
+        yield return Case("with an empty bearer token", HostileCategory.Token, validPath, body, 401) with
+        {
+            Anonymous = true, Headers = [("Authorization", "Bearer ")],
         };
     }
 
@@ -538,6 +554,13 @@ public static class HostileCatalogue
         new("FollowConsumer", AsConsumer, [Id(Consumer)]),
     ];
 
+    private static object Nested(int depth)
+    {
+        object value = "x";
+        for (var i = 0; i < depth; i++) value = new[] { value };
+        return value;
+    }
+
     /// <summary>A stand-in for a JSON object or a MessagePack map in an argument.</summary>
     private static Dictionary<string, int> AnObject() => new() { ["value"] = 1 };
 
@@ -563,14 +586,16 @@ public static class HostileCatalogue
                     if (arg.Kind is ArgKind.Amount or ArgKind.Seq or ArgKind.Int or ArgKind.Bool or ArgKind.Date)
                     {
                         yield return Call($"{n} null", HostileCategory.WrongType, With(i, null), 400);
-                        if (arg.Kind != ArgKind.Date) yield return Call($"{n} a word", HostileCategory.WrongType, With(i, "lots"), 400);
+                        if (arg.Kind != ArgKind.Date) yield return Call($"{n} a word", HostileCategory.WrongType, With(i, "lots"), 400)
+                            with { Mentions = protocol == "json" ? $"an argument of {method.Name} must be {(arg.Kind == ArgKind.Bool ? "true or false" : "a number")}" : method.Name };
                         yield return Call($"{n} an object", HostileCategory.WrongType, With(i, AnObject()), 400);
                         yield return Call($"{n} an array", HostileCategory.WrongType, With(i, new[] { 1, 2 }), 400);
                         if (arg.Kind is ArgKind.Seq or ArgKind.Int) yield return Call($"{n} a fraction", HostileCategory.WrongType, With(i, 1.5), 400);
                     }
                     else
                     {
-                        yield return Call($"{n} a number", HostileCategory.WrongType, With(i, 5), 400);
+                        yield return Call($"{n} a number", HostileCategory.WrongType, With(i, 5), 400)
+                            with { Mentions = protocol == "json" ? $"an argument of {method.Name} must be a string" : $"the arguments do not fit {method.Name}" };
                         yield return Call($"{n} an object", HostileCategory.WrongType, With(i, AnObject()), 400);
                         yield return Call($"{n} an array", HostileCategory.WrongType, With(i, new[] { "a", "b" }), 400);
                         yield return Call($"{n} true", HostileCategory.WrongType, With(i, true), 400);
@@ -621,11 +646,30 @@ public static class HostileCatalogue
                             break;
                     }
                 }
+                // Past the protocol's own depth limit (JSON 64, MessagePack 500): refused as an argument, the connection kept.
+                yield return Call("argument 1 nested deep in arrays", HostileCategory.DeepNesting, With(0, Nested(protocol == "json" ? 100 : 1000)), 400)
+                    with { Mentions = protocol == "json" ? $"an argument of {method.Name} is nested more than 64 levels deep" : method.Name };
                 yield return Call("one argument too few", HostileCategory.ArgumentCount, valid[..^1], 400);
                 yield return Call("one argument too many", HostileCategory.ArgumentCount, [.. valid, "extra"], 400);
                 if (protocol == "json" && valid.Length > 1) yield return Call("no arguments", HostileCategory.ArgumentCount, [], 400);
             }
         }
+        // The connection itself, as a browser opens it: the token in access_token, on negotiate and on the WebSocket.
+        foreach (var who in HubMethods.Select(m => m.As).Distinct())
+            foreach (var kind in BadTokens.Kinds.Keys)
+                yield return new HostileCase($"hub connection of the {who}: access_token {kind}", HostileCategory.Token, who)
+                {
+                    HubQuery = "access_token={token}", BadToken = kind, Status = 401,
+                };
+        yield return new HostileCase("hub connection: access_token given twice", HostileCategory.Token, AsConsumer)
+        {
+            HubQuery = "access_token={valid}&access_token={valid}", Status = 401,
+        };
+        yield return new HostileCase("hub connection: access_token empty", HostileCategory.Token, AsConsumer) { HubQuery = "access_token=", Status = 401 };
+        yield return new HostileCase("hub connection: development identity in the query", HostileCategory.Identity, AsConsumer)
+        {
+            HubQuery = "dev-user=c-hostile-n&dev-role=ops", Status = 401,
+        };
         foreach (var protocol in new[] { "json", "messagepack" })
             yield return new HostileCase($"hub Refund ({protocol}): a method that does not exist", HostileCategory.Injection, AsConsumer)
             {

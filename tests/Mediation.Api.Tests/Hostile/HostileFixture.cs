@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Mediation.Api.Realtime;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
@@ -38,6 +40,8 @@ public sealed partial class HostileFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // What faces users: bearer tokens only, the development identity refused.
+        Factory.EnvironmentName = "Production";
         Factory.Settings[$"Mediation:Cities:{HostileCatalogue.City}:Mediators:0"] = _ids[HostileCatalogue.Mediator];
         // The mediation dispute escalates once this window is over; a second keeps the seeding short.
         Factory.Settings["Mediation:Deadlines:NegotiationWindow"] = "00:00:01";
@@ -130,7 +134,7 @@ public sealed partial class HostileFixture : IAsyncLifetime
         _ran[c.Name] = true;
         try
         {
-            return c.IsHub ? await RunHubAsync(c) : await RunRestAsync(c);
+            return c.IsHubConnection ? await RunHubConnectionAsync(c) : c.IsHub ? await RunHubAsync(c) : await RunRestAsync(c);
         }
         catch (Exception e)
         {
@@ -148,7 +152,43 @@ public sealed partial class HostileFixture : IAsyncLifetime
             if (c.ContentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", c.ContentType);
         }
         foreach (var (name, value) in c.Headers) request.Headers.TryAddWithoutValidation(name, value);
+        if (c.BadToken is { } kind) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + Mint(c, kind));
         using var response = await client.SendAsync(request);
+        return await RefusedAsync(c, response);
+    }
+
+    private string Mint(HostileCase c, string kind)
+    {
+        var (user, role) = Identity(c.As);
+        return BadTokens.Kinds[kind](user, role);
+    }
+
+    /// <summary>Negotiate and the WebSocket, each with the case's query and no other identity: both refused.</summary>
+    private async Task<string?> RunHubConnectionAsync(HostileCase c)
+    {
+        var (user, role) = Identity(c.As);
+        var query = c.HubQuery!.Replace("{token}", c.BadToken is { } kind ? Uri.EscapeDataString(Mint(c, kind)) : "")
+            .Replace("{valid}", Uri.EscapeDataString(TestTokens.For(user, role)));
+        using var negotiate = new HttpRequestMessage(HttpMethod.Post, $"{NegotiationHub.Path}/negotiate?negotiateVersion=1&{query}");
+        using var refused = await Anonymous.SendAsync(negotiate);
+        if (await RefusedAsync(c, refused) is { } failure) return "negotiate: " + failure;
+
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://{Factory.BaseAddress.Authority}{NegotiationHub.Path}?{query}"), CancellationToken.None);
+            return $"{c.Name}: the WebSocket was accepted";
+        }
+        catch (WebSocketException)
+        {
+            return socket.HttpStatusCode == HttpStatusCode.Unauthorized ? null : $"{c.Name}: the WebSocket was answered {(int)socket.HttpStatusCode}";
+        }
+    }
+
+    /// <summary>A 4xx (the expected one, if known) with a ProblemDetails in our words; null when so.</summary>
+    private async Task<string?> RefusedAsync(HostileCase c, HttpResponseMessage response)
+    {
         var status = (int)response.StatusCode;
         var body = await response.Content.ReadAsStringAsync();
         var shown = body.Length > 400 ? body[..400] + "…" : body;
@@ -185,17 +225,16 @@ public sealed partial class HostileFixture : IAsyncLifetime
             await hub.InvokeCoreAsync(c.HubMethod!, typeof(object), args);
             return $"{c.Name}: the call was accepted";
         }
-        catch (HubException e)
+        catch (HubException e) when (hub.State == HubConnectionState.Connected)
         {
             if (!HubStatus().IsMatch(e.Message)) return $"{c.Name}: not a 4xx in our words: {e.Message}";
             if (c.Status is { } expected && !e.Message.StartsWith($"{expected} ", StringComparison.Ordinal))
                 return $"{c.Name}: expected {expected}: {e.Message}";
+            if (c.Mentions is { } words && !e.Message.Contains(words, StringComparison.Ordinal)) return $"{c.Name}: \"{words}\" not in {e.Message}";
             return Leaked(c, e.Message);
         }
         catch (Exception e) when (hub.State != HubConnectionState.Connected)
         {
-            _hubs.TryRemove((c.As, c.Protocol), out _);
-            await hub.DisposeAsync();
             return $"{c.Name}: the connection was closed instead of the call refused: {e.GetType().Name}: {e.Message}";
         }
     }
@@ -247,15 +286,21 @@ public sealed partial class HostileFixture : IAsyncLifetime
 
     private async Task<HubConnection> HubAsync(string who, string protocol)
     {
-        if (_hubs.TryGetValue((who, protocol), out var open)) return open;
-        var (user, role) = Identity(who);
-        var builder = new HubConnectionBuilder().WithUrl(new Uri(Factory.BaseAddress, "/hubs/negotiation"), o =>
+        if (_hubs.TryGetValue((who, protocol), out var open))
         {
-            o.Headers["X-User-Id"] = user;
-            o.Headers["X-Role"] = role;
-        });
+            if (open.State == HubConnectionState.Connected) return open;
+            _hubs.TryRemove((who, protocol), out _); // an earlier case closed it (and failed for that)
+            await open.DisposeAsync();
+        }
+        var (user, role) = Identity(who);
+        var builder = new HubConnectionBuilder().WithUrl(new Uri(Factory.BaseAddress, NegotiationHub.Path),
+            o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(user, role)));
         if (protocol == "messagepack") builder.AddMessagePackProtocol();
-        else builder.AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions));
+        else builder.AddJsonProtocol(o =>
+        {
+            MediationJson.Configure(o.PayloadSerializerOptions);
+            o.PayloadSerializerOptions.MaxDepth = 1000; // this client sends what the server must refuse
+        });
         var hub = builder.Build();
         await hub.StartAsync();
         _hubs[(who, protocol)] = hub;
