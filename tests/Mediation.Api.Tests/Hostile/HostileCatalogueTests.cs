@@ -36,6 +36,21 @@ public sealed class HostileCatalogueTests(HostileFixture fixture, ITestOutputHel
         Assert.True(failures.Count == 0, $"{failures.Count} failures:\n" + string.Join("\n", failures));
     }
 
+    /// <summary>The one replay that is not refused: the same key and the same body answer the first offer again (the snapshot shows nothing added).</summary>
+    [Fact]
+    public async Task The_seeded_offer_replayed_with_its_key_answers_the_first_offer_again()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/disputes/{fixture.NegotiatingDispute}/offers")
+        {
+            Content = new StringContent(HostileCatalogue.SeededOfferBody, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", HostileCatalogue.SeededOfferKey);
+        using var replayed = await fixture.Client(HostileCatalogue.AsMerchant).SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Created, replayed.StatusCode);
+        Assert.Equal("true", replayed.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(2, (await Scenario.EventAsync(replayed)).Seq);
+    }
+
     /// <summary>Injection in text is not refused — a consumer may well type it — but stored as typed and never run.</summary>
     [Fact]
     public async Task Injection_strings_in_text_are_stored_as_typed_and_escaped_in_the_printable_case_file()
