@@ -95,7 +95,16 @@ public sealed class BadInputTests(ApiFixture fixture)
         // The merchant cannot accept its own offer, and the consumer cannot escalate within the window.
         await ProblemAsync(await s.Merchant.PostAsync($"/api/disputes/{d.DisputeId}/offers/2/accept", null), HttpStatusCode.Conflict, "other party");
         await ProblemAsync(await s.Consumer.PostAsync($"/api/disputes/{d.DisputeId}/escalate", null), HttpStatusCode.Conflict, "negotiation window");
-        await ProblemAsync(await s.Merchant.PostAsync($"/api/disputes/{d.DisputeId}/withdraw", null), HttpStatusCode.Conflict, "only the consumer");
+        await AssertUnchangedAsync(s, d.DisputeId);
+    }
+
+    [Fact]
+    public async Task An_action_the_callers_role_never_takes_is_403()
+    {
+        var (s, d) = await OpenAsync();
+        await ProblemAsync(await s.Merchant.PostAsync($"/api/disputes/{d.DisputeId}/withdraw", null), HttpStatusCode.Forbidden, "only the consumer");
+        await ProblemAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{d.DisputeId}/proposals", new { remedy = "FullRefund", amount = 1m, text = "x" }),
+            HttpStatusCode.Forbidden, "only the assigned mediator");
         await AssertUnchangedAsync(s, d.DisputeId);
     }
 

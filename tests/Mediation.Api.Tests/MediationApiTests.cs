@@ -110,7 +110,7 @@ public sealed class MediationApiTests(MediationFixture fixture) : IClassFixture<
         var before = (await ViewAsync(c.Consumer, c.DisputeId)).LastSeq;
         await AssertProblemAsync(await c.Consumer.PostAsJsonAsync($"/api/disputes/{c.DisputeId}/ruling",
             new { category = "NotAsDescribed", responsibility = "Merchant", remedy = "FullRefund", amount = 200m, reasons = "I win" }),
-            HttpStatusCode.Conflict, "only the assigned mediator can rule");
+            HttpStatusCode.Forbidden, "only the assigned mediator can rule");
         await AssertProblemAsync(await mediator.PostAsJsonAsync($"/api/disputes/{c.DisputeId}/ruling",
             new { category = "NotAsDescribed", responsibility = "Merchant", remedy = "FullRefund", amount = -5m, reasons = "x" }),
             HttpStatusCode.BadRequest, "must not be negative");
@@ -157,7 +157,7 @@ public sealed class MediationApiTests(MediationFixture fixture) : IClassFixture<
         Assert.Equal(html, await c.Consumer.GetStringAsync($"/api/disputes/{c.DisputeId}/case-file?format=html"));
 
         // Nobody else reads it.
-        await AssertProblemAsync(await stranger.GetAsync($"/api/disputes/{c.DisputeId}/case-file"), HttpStatusCode.Forbidden, "not a party");
+        await AssertProblemAsync(await stranger.GetAsync($"/api/disputes/{c.DisputeId}/case-file"), HttpStatusCode.Forbidden, "may not read the case file");
         await AssertProblemAsync(await c.Consumer.GetAsync($"/api/disputes/{c.DisputeId}/case-file?format=pdf"), HttpStatusCode.BadRequest, "format must be json or html");
     }
 

@@ -38,10 +38,10 @@ public sealed class PartyConnection : IAsyncDisposable
         hub.On<JsonElement>("DisputeSignal", e => _signals.Writer.TryWrite(e));
     }
 
-    public static async Task<PartyConnection> ConnectAsync(Uri baseAddress, string userId, string role)
+    public static async Task<PartyConnection> ConnectAsync(Uri baseAddress, string userId, string role, IDictionary<string, object>? claims = null)
     {
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(userId, role)))
+            .WithUrl(new Uri(baseAddress, "/hubs/negotiation"), o => o.AccessTokenProvider = () => Task.FromResult<string?>(TestTokens.For(userId, role, claims)))
             .WithAutomaticReconnect()
             .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions));
         var connection = new PartyConnection(builder.Build(), userId);

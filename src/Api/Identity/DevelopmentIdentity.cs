@@ -102,6 +102,7 @@ public static class CallerPrincipal
 {
     public static Caller ToCaller(this ClaimsPrincipal principal) => new(
         principal.FindFirstValue(ClaimTypes.NameIdentifier) ?? throw new InvalidOperationException("no authenticated user"),
-        ExactNames.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role) ? role : throw new InvalidOperationException("no role"));
+        ExactNames.TryParse<Role>(principal.FindFirstValue(ClaimTypes.Role), out var role) ? role : throw new InvalidOperationException("no role"),
+        principal.FindFirstValue(MediationClaims.City));
 }
 

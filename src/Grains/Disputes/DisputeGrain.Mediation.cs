@@ -174,7 +174,9 @@ public sealed partial class DisputeGrain
 
     public async Task<CaseFile> GetCaseAsync(Caller caller)
     {
-        var role = Authorize(caller);
+        if (!State.Exists) throw MediationException.NotFound($"dispute {this.GetPrimaryKeyString()} does not exist");
+        if (!AccessPolicy.ReadsCaseFile(State, caller)) throw MediationException.Forbidden($"{caller} may not read the case file of dispute {State.DisputeId}");
+        var role = AccessPolicy.PartOf(State, caller) ?? caller.Role;
         var timeline = new List<DisputeEvent>();
         while (true)
         {
@@ -184,8 +186,8 @@ public sealed partial class DisputeGrain
         }
         var instructions = new List<InstructionStatus>();
         if (State.Outcome?.InstructionId is { } instructionId && State.EffectsDone.Contains($"issue:{instructionId}"))
-            instructions.Add(await GrainFactory.GetGrain<IInstructionGrain>(instructionId).GetAsync(caller));
-        var ledger = await GrainFactory.GetGrain<ILedgerGrain>(State.Order!.OrderId).GetAsync(caller);
+            instructions.Add(await GrainFactory.GetGrain<IInstructionGrain>(instructionId).GetAsync(AccessPolicy.CaseFileReader));
+        var ledger = await GrainFactory.GetGrain<ILedgerGrain>(State.Order!.OrderId).GetAsync(AccessPolicy.CaseFileReader);
         var standing = await GrainFactory.GetGrain<IMerchantProfileGrain>(State.MerchantId).GetStandingAsync();
         var view = DisputeProjection.View(State, role, Now);
         if (role is not (Role.Consumer or Role.Merchant))

@@ -416,12 +416,13 @@ public sealed partial class DisputeGrain(
     private Role Authorize(Caller caller)
     {
         if (!State.Exists) throw MediationException.NotFound($"dispute {this.GetPrimaryKeyString()} does not exist");
-        return State.RoleOf(caller) ?? throw MediationException.Forbidden($"{caller} is not a party to dispute {State.DisputeId}");
+        return AccessPolicy.PartOf(State, caller) ?? throw MediationException.Forbidden($"{caller} is not a party to dispute {State.DisputeId}");
     }
 
     private Role Require(Caller caller, DisputeAction action)
     {
         var role = Authorize(caller);
+        if (AccessPolicy.RoleRefusal(role, action) is { } never) throw MediationException.Forbidden(never);
         var refusal = DisputeStateMachine.Refusal(State.Facts(Now), role, action);
         if (refusal is not null) throw MediationException.Conflict(refusal);
         return role;

@@ -48,6 +48,28 @@ public static class DisputeStateMachine
 
     private static readonly HashSet<DisputeAction> MediatorOnly = [DisputeAction.RequestEvidence, DisputeAction.Propose, DisputeAction.Rule];
 
+    /// <summary>
+    /// Why <paramref name="role"/> never takes <paramref name="action"/>, whatever the dispute's state (the grain
+    /// answers it 403), or null when the role may, at the right moment.
+    /// </summary>
+    public static string? RoleRefusal(Role role, DisputeAction action)
+    {
+        if (role is not (Role.Consumer or Role.Merchant or Role.Mediator))
+            return $"a {role.WireName()} cannot {Describe(action)} on a dispute";
+        if (role == Role.Mediator && !MediatorActions.Contains(action))
+            return $"a mediator cannot {Describe(action)}";
+        if (role != Role.Mediator && MediatorOnly.Contains(action))
+            return $"only the assigned mediator can {Describe(action)}";
+        return (action, role) switch
+        {
+            (DisputeAction.Withdraw, not Role.Consumer) => "only the consumer can withdraw a dispute",
+            (DisputeAction.ConfirmRemedy, not Role.Consumer) => "only the consumer confirms that the remedy was received",
+            (DisputeAction.ShipReturn, not Role.Consumer) => "only the consumer records the return shipment",
+            (DisputeAction.AcknowledgeReturn, not Role.Merchant) => "only the merchant acknowledges the returned goods",
+            _ => null,
+        };
+    }
+
     /// <summary>Null when <paramref name="role"/> may do <paramref name="action"/> now; otherwise why not.</summary>
     public static string? Refusal(DisputeFacts facts, Role role, DisputeAction action)
     {

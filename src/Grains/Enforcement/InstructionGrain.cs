@@ -79,13 +79,7 @@ public sealed class InstructionGrain(
     public Task<InstructionStatus> GetAsync(Caller caller)
     {
         var instruction = RequireInstruction();
-        var mayRead = caller.Role switch
-        {
-            Role.Ops or Role.Mediator => true,
-            Role.Consumer => caller.UserId == instruction.ConsumerId,
-            Role.Merchant => caller.UserId == instruction.MerchantId,
-            _ => false,
-        };
+        var mayRead = AccessPolicy.ReadsMoney(caller, instruction.ConsumerId, instruction.MerchantId);
         return mayRead
             ? Task.FromResult(State.Status())
             : throw MediationException.Forbidden($"{caller} may not read instruction {instruction.InstructionId}");

@@ -84,13 +84,7 @@ public sealed class LedgerGrain(
     public async Task<LedgerView> GetAsync(Caller caller)
     {
         var order = await GrainFactory.GetGrain<IOrderGrain>(OrderId).GetAsync(LedgerReader);
-        var mayRead = caller.Role switch
-        {
-            Role.Ops or Role.Mediator => true,
-            Role.Consumer => caller.UserId == order.ConsumerId,
-            Role.Merchant => caller.UserId == order.MerchantId,
-            _ => false,
-        };
+        var mayRead = AccessPolicy.ReadsMoney(caller, order.ConsumerId, order.MerchantId);
         return mayRead ? State.View(OrderId, order.Currency) : throw MediationException.Forbidden($"{caller} may not read the ledger of order {OrderId}");
     }
 

@@ -19,8 +19,8 @@ public sealed class FiguresGrain(
 
     public async Task<RegulatorFigures> GetAsync(Caller caller, FiguresQuery query)
     {
-        if (caller.Role is not (Role.Regulator or Role.Ops))
-            throw MediationException.Forbidden($"{caller} may not see the regulator's figures");
+        query = query with { City = AccessPolicy.FiguresCity(caller, query.City) };
+        if (AccessPolicy.FiguresRefusal(caller, query.City) is { } refusal) throw MediationException.Forbidden(refusal);
         RegulatorFigureMath.Validate(query);
 
         var lines = query.MerchantId is { } merchantId
