@@ -33,6 +33,10 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     // Missing or null required fields are malformed input, not defaults.
     o.SerializerOptions.RespectNullableAnnotations = true;
     o.SerializerOptions.RespectRequiredConstructorParameters = true;
+    // A field the call does not take ("refundTo", "$type") is refused, not silently dropped.
+    o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+    // A number is a JSON number: the web defaults would also read "rating": "5" (amounts already refuse strings).
+    o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 // Evidence uploads raise it for their own endpoint only (EvidenceApi).

@@ -98,6 +98,8 @@ public static partial class MediationProblems
             _ when json.Message.Contains("missing required properties", StringComparison.Ordinal) =>
                 string.Join(", ", QuotedNames().Matches(json.Message[json.Message.IndexOf("including", StringComparison.Ordinal)..])
                     .Select(m => $"\"{m.Groups[1].Value}\"")) is { Length: > 0 } names ? $"{names} is required" : "a required field is missing",
+            _ when json.Message.Contains("could not be mapped to any", StringComparison.Ordinal) =>
+                $"\"{FirstQuotedName(json.Message) ?? field}\" is not a field of this call",
             _ when json.Message.Contains("uplicate", StringComparison.Ordinal) => $"{Quoted(field)} appears more than once",
             _ when json.Message.Contains("null", StringComparison.Ordinal) =>
                 $"{Quoted(field ?? FirstQuotedName(json.Message))} must not be null",
