@@ -13,12 +13,14 @@ namespace Mediation.Bench;
 /// <summary>
 /// --flood: does one flooding client slow the other disputes? N probe disputes chat at a human pace (each consumer
 /// sends a message every 500 ms over the hub; latency is from the invoke to the merchant's push); one client — a
-/// consumer of its own dispute — floods its dispute with messages as fast as the service answers, over REST
-/// (64 requests in flight) and over one hub connection (32 invocations in flight). Two phases on one service: without
-/// the flood, then with it. Prints the probes' p50/p99/max in each, the ratio, and what the flood got through.
+/// merchant with <see cref="FloodDisputes"/> disputes of its own, so that its calls are not queued behind one dispute
+/// — sends messages round the disputes as fast as the service answers, over REST (64 requests in flight) and over one
+/// hub connection (32 invocations in flight). Two phases on one service: without the flood, then with it. Prints the
+/// probes' p50/p99/max in each, the ratio, and what the flood got through.
 /// </summary>
 public static class Flood
 {
+    private const int FloodDisputes = 20;
     private const int RestInFlight = 64;
     private const int HubInFlight = 32;
     private static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(500);
@@ -28,10 +30,10 @@ public static class Flood
         await using var deployment = options.Url is { } url ? Deployment.External(url)
             : await Deployment.StartEmbeddedAsync(options.Environment, options.Build, options.ServiceLog, progress);
         var node = deployment.Nodes[0];
-        progress.WriteLine($"flood: {options.Disputes} probe disputes + 1 flooded, phases of {options.DurationSeconds:0} s");
-        var setup = await Setup.CreateAsync(node, options.Disputes + 1, options.SetupConcurrency, progress, cancel);
-        if (setup.Disputes.Count < options.Disputes + 1) throw new InvalidOperationException($"setup failed: {string.Join("; ", setup.Failures.Keys)}");
-        var flooded = setup.Disputes[^1];
+        progress.WriteLine($"flood: {options.Disputes} probe disputes + {FloodDisputes} of the flooding merchant, phases of {options.DurationSeconds:0} s");
+        var setup = await Setup.CreateAsync(node, options.Disputes, options.SetupConcurrency, progress, cancel);
+        if (setup.Disputes.Count < options.Disputes) throw new InvalidOperationException($"setup failed: {string.Join("; ", setup.Failures.Keys)}");
+        var (flooder, flooded) = await FloodedDisputesAsync(node, cancel);
         var probes = new List<Probe>();
         foreach (var d in setup.Disputes.Take(options.Disputes))
             probes.Add(await Probe.StartAsync(node, d.DisputeId, d.Consumer.UserId, d.Merchant.UserId, cancel));
@@ -46,7 +48,7 @@ public static class Flood
         progress.WriteLine("phase 2: probes while one client floods");
         using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var flood = new FloodCounts();
-        var flooding = FloodAsync(node, flooded.DisputeId, flooded.Consumer.UserId, flood, stopFlood.Token);
+        var flooding = FloodAsync(node, flooded, flooder, flood, stopFlood.Token);
         var loud = await MeasureAsync(probes, duration, cancel);
         var cpu2 = deployment.CpuSeconds().Values.Sum() ?? 0;
         await stopFlood.CancelAsync();
@@ -62,7 +64,7 @@ public static class Flood
             .AppendLine(quiet.Line("no flood", (cpu1 - cpu0) / duration.TotalSeconds))
             .AppendLine(loud.Line("flood", (cpu2 - cpu1) / duration.TotalSeconds))
             .AppendLine($"p99 flood / no flood: {loud.P99 / quiet.P99:F2}   p50: {loud.P50 / quiet.P50:F2}")
-            .AppendLine($"the flood (one consumer, REST {RestInFlight} in flight + one hub connection {HubInFlight} in flight), per second of the phase:")
+            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes, REST {RestInFlight} in flight + one hub connection {HubInFlight} in flight), per second of the phase:")
             .AppendLine($"  REST: {flood.RestSent / duration.TotalSeconds:F0} sent, {flood.RestAccepted / duration.TotalSeconds:F1} accepted (201), {flood.Rest429 / duration.TotalSeconds:F0} refused 429, {flood.RestOther / duration.TotalSeconds:F1} other");
         text.AppendLine($"  hub:  {flood.HubSent / duration.TotalSeconds:F0} sent, {flood.HubAccepted / duration.TotalSeconds:F1} accepted, {flood.Hub429 / duration.TotalSeconds:F0} refused 429, {flood.HubOther / duration.TotalSeconds:F1} other");
         Console.Out.Write(text.ToString());
@@ -74,16 +76,53 @@ public static class Flood
         public long RestSent, RestAccepted, Rest429, RestOther, HubSent, HubAccepted, Hub429, HubOther;
     }
 
-    private static async Task FloodAsync(Uri node, string disputeId, string consumerId, FloodCounts counts, CancellationToken stop)
+    /// <summary>One merchant's disputes, opened by as many consumers.</summary>
+    private static async Task<(string Merchant, string[] Disputes)> FloodedDisputesAsync(Uri node, CancellationToken cancel)
+    {
+        using var http = new HttpClient { BaseAddress = node };
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var merchant = $"m-flood{run}";
+        var disputes = new string[FloodDisputes];
+        for (var i = 0; i < FloodDisputes; i++)
+        {
+            var (order, consumer) = ($"o-flood{run}-{i}", $"c-flood{run}-{i}");
+            using var push = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+            {
+                Content = JsonContent.Create(new
+                {
+                    orderId = order, consumerId = consumer, merchantId = merchant, storeName = "Flood Store", city = "Hangzhou",
+                    items = new[] { new { name = "Tea", spec = "tin", quantity = 1, price = 10m } },
+                    total = 10m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay",
+                }),
+            };
+            push.Headers.Add("X-User-Id", "platform");
+            push.Headers.Add("X-Role", "ops");
+            (await http.SendAsync(push, cancel)).EnsureSuccessStatusCode();
+            using var open = new HttpRequestMessage(HttpMethod.Post, "/api/disputes")
+            {
+                Content = JsonContent.Create(new { orderId = order, category = "Quality", requestedRemedy = "FullRefund", claimedAmount = 10m, description = "flood" }),
+            };
+            open.Headers.Add("X-User-Id", consumer);
+            open.Headers.Add("X-Role", "consumer");
+            using var opened = await http.SendAsync(open, cancel);
+            opened.EnsureSuccessStatusCode();
+            disputes[i] = (await opened.Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("disputeId").GetString()!;
+        }
+        return (merchant, disputes);
+    }
+
+    private static async Task FloodAsync(Uri node, string[] disputes, string merchantId, FloodCounts counts, CancellationToken stop)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = RestInFlight }) { BaseAddress = node };
-        http.DefaultRequestHeaders.Add("X-User-Id", consumerId);
-        http.DefaultRequestHeaders.Add("X-Role", "consumer");
+        http.DefaultRequestHeaders.Add("X-User-Id", merchantId);
+        http.DefaultRequestHeaders.Add("X-Role", "merchant");
+        var turn = 0;
+        string Next() => disputes[(int)((uint)Interlocked.Increment(ref turn) % disputes.Length)];
         var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
             {
-                o.Headers["X-User-Id"] = consumerId;
-                o.Headers["X-Role"] = "consumer";
+                o.Headers["X-User-Id"] = merchantId;
+                o.Headers["X-Role"] = "merchant";
                 o.SkipNegotiation = true;
             })
             .AddJsonProtocol().Build();
@@ -95,7 +134,7 @@ public static class Flood
             {
                 try
                 {
-                    using var response = await http.PostAsJsonAsync($"/api/disputes/{disputeId}/messages", new { text = "flood" }, stop);
+                    using var response = await http.PostAsJsonAsync($"/api/disputes/{Next()}/messages", new { text = "flood" }, stop);
                     Interlocked.Increment(ref counts.RestSent);
                     if (response.StatusCode == HttpStatusCode.Created) Interlocked.Increment(ref counts.RestAccepted);
                     else if (response.StatusCode == HttpStatusCode.TooManyRequests) Interlocked.Increment(ref counts.Rest429);
@@ -112,7 +151,7 @@ public static class Flood
             {
                 try
                 {
-                    await hub.InvokeAsync<long>("SendMessage", disputeId, "flood", stop);
+                    await hub.InvokeAsync<long>("SendMessage", Next(), "flood", stop);
                     Interlocked.Increment(ref counts.HubSent);
                     Interlocked.Increment(ref counts.HubAccepted);
                 }
