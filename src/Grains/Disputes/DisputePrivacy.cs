@@ -9,15 +9,16 @@ namespace Mediation.Grains.Disputes;
 public static class DisputePrivacy
 {
     private const string Consumer = "consumer";
-    private const string Merchant = "merchant";
 
     public static bool Reveals(DisputeRecord r, Role reader, string? authorRole) => (reader, authorRole) switch
     {
-        (Role.Consumer, Consumer) or (Role.Merchant, Merchant) => true,
-        (Role.Consumer, Merchant) => r.State is DisputeState.AwaitingReturn or DisputeState.ReturnShipped,
-        (Role.Merchant, Consumer) => r.Outcome?.Remedy is Remedy.Exchange or Remedy.Repair,
+        _ when authorRole == reader.WireName() => true, // one's own words
         // What the mediator or the system wrote is not a party's personal data, for the parties.
-        (Role.Consumer or Role.Merchant, _) => true,
+        (Role.Consumer or Role.Merchant, "mediator" or Roles.System) => true,
+        // Anything else the consumer reads is the merchant's side (the merchant, its staff).
+        (Role.Consumer, _) => r.State is DisputeState.AwaitingReturn or DisputeState.ReturnShipped,
+        (Role.Merchant, Consumer) => r.Outcome?.Remedy is Remedy.Exchange or Remedy.Repair,
+        (Role.Merchant, _) => true,
         _ => false,
     };
 
