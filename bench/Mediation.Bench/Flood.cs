@@ -95,15 +95,13 @@ public static class Flood
                     total = 10m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay",
                 }),
             };
-            push.Headers.Add("X-User-Id", "platform");
-            push.Headers.Add("X-Role", "ops");
+            BenchTokens.Authenticate(push, "platform", "ops");
             (await http.SendAsync(push, cancel)).EnsureSuccessStatusCode();
             using var open = new HttpRequestMessage(HttpMethod.Post, "/api/disputes")
             {
                 Content = JsonContent.Create(new { orderId = order, category = "Quality", requestedRemedy = "FullRefund", claimedAmount = 10m, description = "flood" }),
             };
-            open.Headers.Add("X-User-Id", consumer);
-            open.Headers.Add("X-Role", "consumer");
+            BenchTokens.Authenticate(open, consumer, "consumer");
             using var opened = await http.SendAsync(open, cancel);
             opened.EnsureSuccessStatusCode();
             disputes[i] = (await opened.Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("disputeId").GetString()!;
@@ -114,15 +112,13 @@ public static class Flood
     private static async Task FloodAsync(Uri node, string[] disputes, string merchantId, FloodCounts counts, CancellationToken stop)
     {
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = RestInFlight }) { BaseAddress = node };
-        http.DefaultRequestHeaders.Add("X-User-Id", merchantId);
-        http.DefaultRequestHeaders.Add("X-Role", "merchant");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BenchTokens.For(merchantId, "merchant"));
         var turn = 0;
         string Next() => disputes[(int)((uint)Interlocked.Increment(ref turn) % disputes.Length)];
         var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
             {
-                o.Headers["X-User-Id"] = merchantId;
-                o.Headers["X-Role"] = "merchant";
+                o.Headers["Authorization"] = $"Bearer {BenchTokens.For(merchantId, "merchant")}";
                 o.SkipNegotiation = true;
             })
             .AddJsonProtocol().Build();
@@ -222,8 +218,7 @@ public static class Flood
         private static HubConnection Connect(Uri node, string userId, string role) => new HubConnectionBuilder()
             .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
             {
-                o.Headers["X-User-Id"] = userId;
-                o.Headers["X-Role"] = role;
+                o.Headers["Authorization"] = $"Bearer {BenchTokens.For(userId, role)}";
                 o.SkipNegotiation = true;
             })
             .AddJsonProtocol().Build();
