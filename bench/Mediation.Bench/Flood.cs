@@ -43,14 +43,17 @@ public static class Flood
         var duration = TimeSpan.FromSeconds(options.DurationSeconds);
         progress.WriteLine("phase 1: probes only");
         var cpu0 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var quiet = await MeasureAsync(probes, duration, cancel);
         var cpu1 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own1 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         progress.WriteLine("phase 2: probes while one client floods");
         using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var flood = new FloodCounts();
         var flooding = FloodAsync(node, flooded, flooder, flood, stopFlood.Token);
         var loud = await MeasureAsync(probes, duration, cancel);
         var cpu2 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own2 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         await stopFlood.CancelAsync();
         await flooding;
         foreach (var p in probes) await p.DisposeAsync();
@@ -60,9 +63,9 @@ public static class Flood
         var text = new StringBuilder()
             .AppendLine($"flood benchmark, {limits}; {options.Disputes} probe disputes at 2 messages/s each (consumer → merchant push), {duration.TotalSeconds:0} s per phase")
             .AppendLine($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}")
-            .AppendLine("phase          probes  p50 ms   p99 ms   max ms  undelivered  server CPU (cores)")
-            .AppendLine(quiet.Line("no flood", (cpu1 - cpu0) / duration.TotalSeconds))
-            .AppendLine(loud.Line("flood", (cpu2 - cpu1) / duration.TotalSeconds))
+            .AppendLine("phase          probes  p50 ms   p99 ms   max ms  undelivered  server CPU  bench CPU (cores; the probes and the flooder share the bench process)")
+            .AppendLine(quiet.Line("no flood", (cpu1 - cpu0) / duration.TotalSeconds, (own1 - own0) / duration.TotalSeconds))
+            .AppendLine(loud.Line("flood", (cpu2 - cpu1) / duration.TotalSeconds, (own2 - own1) / duration.TotalSeconds))
             .AppendLine($"p99 flood / no flood: {loud.P99 / quiet.P99:F2}   p50: {loud.P50 / quiet.P50:F2}")
             .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes, REST {RestInFlight} in flight + one hub connection {HubInFlight} in flight), per second of the phase:")
             .AppendLine($"  REST: {flood.RestSent / duration.TotalSeconds:F0} sent, {flood.RestAccepted / duration.TotalSeconds:F1} accepted (201), {flood.Rest429 / duration.TotalSeconds:F0} refused 429, {flood.RestOther / duration.TotalSeconds:F1} other");
@@ -167,8 +170,8 @@ public static class Flood
 
     private sealed record Figures(int Probes, double P50, double P99, double Max, int Undelivered)
     {
-        public string Line(string phase, double cores) =>
-            $"{phase,-14} {Probes,6} {P50,7:F1} {P99,8:F1} {Max,8:F1} {Undelivered,12} {cores,10:F2}";
+        public string Line(string phase, double cores, double benchCores) =>
+            $"{phase,-14} {Probes,6} {P50,7:F1} {P99,8:F1} {Max,8:F1} {Undelivered,12} {cores,11:F2} {benchCores,10:F2}";
     }
 
     private static async Task<Figures> MeasureAsync(List<Probe> probes, TimeSpan duration, CancellationToken cancel)
