@@ -66,6 +66,8 @@ public sealed class BenchOptions
     public bool Compare { get; private set; }
     /// <summary>With <see cref="Compare"/>: run PostgreSQL first instead of the embedded mode (to check order effects).</summary>
     public bool PostgresFirst { get; private set; }
+    /// <summary>The flood scenario (<see cref="Flood"/>): probe disputes' p99 with and without one client flooding.</summary>
+    public bool Flood { get; private set; }
 
     public const string Usage = """
         Mediation.Bench — end-to-end latency and throughput of the negotiation chat against a bare SignalR relay
@@ -113,6 +115,10 @@ public sealed class BenchOptions
                                --env applies to both runs; --json writes both runs and the ratios;
                                --service-log FILE writes FILE.embedded and FILE.postgres (and FILE.postgres-server)
           --order O            with --compare: embedded-first (default) or postgres-first
+          --flood              the flood scenario: --disputes probe disputes chat at 2 messages/s each while, in a
+                               second phase, one consumer floods its own dispute over REST and the hub; prints the
+                               probes' p50/p99 without and with the flood (--duration s each) and what the flood got
+                               through. Add --env Mediation__RateLimits__Enabled=false to see it without the limits
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -227,6 +233,7 @@ public sealed class BenchOptions
                 case "--service-log": o.ServiceLog = Value(); break;
                 case "--build": o.Build = true; break;
                 case "--compare": o.Compare = true; break;
+                case "--flood": o.Flood = true; break;
                 case "--order":
                     var order = Value();
                     o.PostgresFirst = order switch
@@ -258,6 +265,8 @@ public sealed class BenchOptions
             throw new ArgumentException("--kill-silo-after needs --topology production, --silos 2 or more and the load in this process (--load-processes 0)");
         if (o.NoRelay && o.RelayOnly) throw new ArgumentException("--no-relay and --relay-only leave nothing to measure");
         if (o.Compare && !warmupGiven) o.WarmupSeconds = 5;
+        if (o.Flood && (o.Compare || o.Production || o.Rates.Count > 0 || o.LoadProcesses > 0))
+            throw new ArgumentException("--flood runs its own scenario on the embedded service; --compare, --topology, --rates and --load-processes do not apply");
         o.Label ??= o.Compare ? "compare" : o.Url is not null ? "external" : o.Production ? "production" : "embedded";
         return o;
     }

@@ -61,6 +61,7 @@ try
     if (openFiles is { } limit && (ulong)options.Disputes * 2 / (ulong)Math.Max(1, options.LoadProcesses) + 1000 > limit)
         progress.WriteLine($"warning: {options.Disputes * 2} connections in {Math.Max(1, options.LoadProcesses)} process(es) against an open-files limit of {limit} per process; use --load-processes");
     if (options.Compare) return await Compare.RunAsync(options, progress, interrupt.Token);
+    if (options.Flood) return await Flood.RunAsync(options, progress, interrupt.Token);
     var sweep = await Sweep.RunAsync(options, progress, interrupt.Token);
     var text = sweep.ToText();
     Console.Out.Write(text);

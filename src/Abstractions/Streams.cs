@@ -18,7 +18,14 @@ public static class MediationStreams
 [GenerateSerializer, Immutable, Alias("Mediation.DisputeStreamItem")]
 public sealed record DisputeStreamItem(
     [property: Id(0)] DisputeEvent? Event,
-    [property: Id(1)] PartySignal? Signal);
+    [property: Id(1)] PartySignal? Signal)
+{
+    // Set only when the event carries personal data that some readers see masked: each audience's copy.
+    [Id(2)] public DisputeEvent? ForConsumer { get; init; }
+    [Id(3)] public DisputeEvent? ForMerchant { get; init; }
+    /// <summary>Mediators and anyone else who is not a party.</summary>
+    [Id(4)] public DisputeEvent? ForOthers { get; init; }
+}
 
 /// <summary>Presence: who is typing (until when), or who has read up to which seq. Never in the timeline.</summary>
 [GenerateSerializer, Immutable, Alias("Mediation.PartySignal")]

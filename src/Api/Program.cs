@@ -45,6 +45,8 @@ builder.AddMediationAuthentication(hosting);
 builder.Services.AddAuthorization();
 builder.Services.AddApiReference();
 builder.Services.AddCallAdmission(builder.Configuration);
+// Per user, per address and per hub connection (Mediation:RateLimits); before AddSignalR, so its hub filter runs first.
+builder.AddAbuseLimits();
 // Filters run in order: errors become HubExceptions around admission, so a shed call reads like a REST 503.
 builder.Services.AddSignalR(o => { o.AddFilter<MediationHubFilter>(); o.AddFilter<AdmissionHubFilter>(); o.MaximumReceiveMessageSize = 64 * 1024; })
     .AddJsonProtocol(o => MediationJson.Configure(o.PayloadSerializerOptions))

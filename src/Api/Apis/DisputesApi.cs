@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Mediation.Api.Admission;
 using Mediation.Api.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -14,17 +15,21 @@ public static class DisputesApi
         var disputes = app.MapGroup("/api/disputes").WithTags("Disputes").RequireAuthorization();
         var actions = disputes.MapGroup("/").AddEndpointFilter<IdempotencyFilter>();
 
-        actions.MapPost("/", OpenDispute).WithName("OpenDispute")
+        actions.MapPost("/", OpenDispute).WithName("OpenDispute").RequireRateLimiting(AbuseLimits.Disputes)
             .WithSummary("The consumer opens a dispute on a paid order; the rest is filled in from the order. Returns the open one if there is one.");
         disputes.MapGet("/{disputeId}", GetDispute).WithName("GetDispute")
             .WithSummary("State, parties, order snapshot, deadlines and what the caller may do now.");
         disputes.MapGet("/{disputeId}/events", GetEvents).WithName("GetDisputeEvents")
             .WithSummary("The timeline after afterSeq, in order.");
 
-        actions.MapPost("/{disputeId}/messages", SendMessage).WithName("SendMessage").WithSummary("A chat message.");
-        actions.MapPost("/{disputeId}/offers", MakeOffer).WithName("MakeOffer").WithSummary("An offer, or a counter-offer replacing the open one.");
-        actions.MapPost("/{disputeId}/offers/{seq:long}/accept", AcceptOffer).WithName("AcceptOffer").WithSummary("Accept the open offer; settles the dispute.");
-        actions.MapPost("/{disputeId}/offers/{seq:long}/reject", RejectOffer).WithName("RejectOffer").WithSummary("Reject the open offer.");
+        actions.MapPost("/{disputeId}/messages", SendMessage).WithName("SendMessage").WithSummary("A chat message.")
+            .RequireRateLimiting(AbuseLimits.Messages);
+        actions.MapPost("/{disputeId}/offers", MakeOffer).WithName("MakeOffer").WithSummary("An offer, or a counter-offer replacing the open one.")
+            .RequireRateLimiting(AbuseLimits.Offers);
+        actions.MapPost("/{disputeId}/offers/{seq:long}/accept", AcceptOffer).WithName("AcceptOffer").WithSummary("Accept the open offer; settles the dispute.")
+            .RequireRateLimiting(AbuseLimits.Offers);
+        actions.MapPost("/{disputeId}/offers/{seq:long}/reject", RejectOffer).WithName("RejectOffer").WithSummary("Reject the open offer.")
+            .RequireRateLimiting(AbuseLimits.Offers);
         actions.MapPost("/{disputeId}/withdraw", Withdraw).WithName("Withdraw").WithSummary("The consumer withdraws the dispute.");
         actions.MapPost("/{disputeId}/escalate", Escalate).WithName("Escalate").WithSummary("Escalate to a mediator, once the rules allow it.");
         actions.MapPost("/{disputeId}/confirm", ConfirmRemedy).WithName("ConfirmRemedy").WithSummary("The consumer confirms the settled remedy was carried out.");

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Security.Cryptography;
+using Mediation.Api.Admission;
 using Mediation.Api.Apis;
 using Mediation.Api.Identity;
 using Microsoft.AspNetCore.Http.Features;
@@ -25,7 +26,7 @@ public static class EvidenceApi
         // anything else; an upload retried after a lost answer adds the same bytes (same sha256, stored once) again.
         evidence.MapPost("/", AddEvidence).WithName("AddEvidence")
             .WithSummary("Attach one file (multipart/form-data, one file part): a photo, video, PDF or plain text. Its type is read from its content.")
-            .WithMetadata(new AcceptsFileUpload());
+            .WithMetadata(new AcceptsFileUpload()).RequireRateLimiting(AbuseLimits.Evidence);
         evidence.MapGet("/{evidenceId}", DownloadEvidence).WithName("DownloadEvidence")
             .WithSummary("The file: the uploader gets it as uploaded; everyone else gets photos without location data.");
         evidence.MapGet("/{evidenceId}/thumbnail", DownloadThumbnail).WithName("DownloadEvidenceThumbnail")

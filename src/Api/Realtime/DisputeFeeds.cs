@@ -64,11 +64,23 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
 
     private sealed class Feed(DisputeFeeds owner, string disputeId) : StreamFeed<DisputeStreamItem>(owner.Hub, Group(disputeId))
     {
-        private Caller? _reader;
+        /// <summary>
+        /// Who reads the timeline, by audience (consumer, merchant, others): each sees the other party's phones and
+        /// addresses as the dispute allows it (masked by the grain), so each audience has its own group and reader.
+        /// </summary>
+        private readonly Dictionary<Audience, Caller> _readers = [];
+        private readonly Dictionary<string, Audience> _audienceOf = [];
         private long _delivered;
 
         public string DisputeId => disputeId;
         private IDisputeGrain Dispute => owner.Cluster.GetGrain<IDisputeGrain>(disputeId);
+
+        private enum Audience { Consumer, Merchant, Others }
+
+        private static Audience AudienceOf(Caller caller) =>
+            caller.Role switch { Role.Consumer => Audience.Consumer, Role.Merchant => Audience.Merchant, _ => Audience.Others };
+
+        private string AudienceGroup(Audience audience) => $"{Group(disputeId)}:{audience}";
 
         public Task<bool> JoinAsync(Caller caller, string connectionId, long afterSeq) => AddAsync(connectionId, async () =>
         {
@@ -88,10 +100,9 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                     throw;
                 }
                 Subscription = subscription;
-                _reader = caller;
             }
 
-            // The history this client lacks, up to what this node has delivered to the group; the group follows.
+            // The history this client lacks (as this caller sees it), up to what this node has delivered; the group follows.
             var client = Hub.Clients.Client(connectionId);
             var from = Math.Max(0, afterSeq);
             while (from < _delivered)
@@ -103,7 +114,16 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 from = page[^1].Seq;
                 await owner.Probe.HistoryPageSentAsync(disputeId, Math.Min(from, _delivered));
             }
+            var audience = AudienceOf(caller);
+            _readers.TryAdd(audience, caller);
+            _audienceOf[connectionId] = audience;
+            await Hub.Groups.AddToGroupAsync(connectionId, AudienceGroup(audience));
         });
+
+        protected override async Task OnRemovedAsync(string connectionId)
+        {
+            if (_audienceOf.Remove(connectionId, out var audience)) await Hub.Groups.RemoveFromGroupAsync(connectionId, AudienceGroup(audience));
+        }
 
         protected override void Forget() => owner._feeds.Forget(disputeId, this);
 
@@ -120,7 +140,15 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             {
                 if (Closed || e.Seq <= _delivered) return false; // already delivered (replayed or backfilled)
                 if (e.Seq > _delivered + 1) await BackfillAsync(e.Seq - 1);
-                await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(e));
+                if (item.ForConsumer is null && item.ForMerchant is null && item.ForOthers is null)
+                    await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(e));
+                else
+                {
+                    // Personal data in it: each audience its own copy.
+                    await Hub.Clients.Group(AudienceGroup(Audience.Consumer)).SendAsync(EventMethod, WireFormat.ToWire(item.ForConsumer ?? e));
+                    await Hub.Clients.Group(AudienceGroup(Audience.Merchant)).SendAsync(EventMethod, WireFormat.ToWire(item.ForMerchant ?? e));
+                    await Hub.Clients.Group(AudienceGroup(Audience.Others)).SendAsync(EventMethod, WireFormat.ToWire(item.ForOthers ?? e));
+                }
                 _delivered = e.Seq;
                 return true;
             });
@@ -128,7 +156,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
 
         public Task HeartbeatAsync(long latestSeq) => UnderGateAsync(async () =>
         {
-            if (Closed || _reader is null) return false;
+            if (Closed || _readers.Count == 0) return false;
             if (latestSeq > _delivered)
             {
                 await BackfillAsync(latestSeq);
@@ -154,20 +182,27 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 .SubscribeAsync(this);
         }
 
-        /// <summary>Sends the group what the log holds after <see cref="_delivered"/>, up to <paramref name="upTo"/>.</summary>
+        /// <summary>Sends each audience what the log holds after <see cref="_delivered"/>, up to <paramref name="upTo"/>, as it sees it.</summary>
         private async Task BackfillAsync(long upTo)
         {
-            while (_delivered < upTo)
+            var reached = _delivered;
+            foreach (var (audience, reader) in _readers)
             {
-                var page = await Dispute.GetEventsAsync(_reader!, _delivered, 500);
-                if (page.Count == 0) return;
-                foreach (var missed in page.TakeWhile(m => m.Seq <= upTo))
+                var at = _delivered;
+                while (at < upTo)
                 {
-                    await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(missed));
-                    _delivered = missed.Seq;
+                    var page = await Dispute.GetEventsAsync(reader, at, 500);
+                    if (page.Count == 0) break;
+                    foreach (var missed in page.TakeWhile(m => m.Seq <= upTo))
+                    {
+                        await Hub.Clients.Group(AudienceGroup(audience)).SendAsync(EventMethod, WireFormat.ToWire(missed));
+                        at = missed.Seq;
+                    }
+                    if (page.Count < 500) break;
                 }
-                if (page.Count < 500) return;
+                reached = Math.Max(reached, at);
             }
+            _delivered = reached;
         }
 
         public override Task OnErrorAsync(Exception ex)

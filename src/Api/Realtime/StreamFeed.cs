@@ -33,12 +33,16 @@ public abstract class StreamFeed<TItem>(IHubContext<NegotiationHub> hub, string 
     public Task RemoveAsync(string connectionId) => UnderGateAsync(async () =>
     {
         await hub.Groups.RemoveFromGroupAsync(connectionId, groupName);
+        await OnRemovedAsync(connectionId);
         if (!_connections.Remove(connectionId) || _connections.Count > 0 || Closed) return true;
         Closed = true;
         Forget();
         if (Subscription is not null) await Subscription.UnsubscribeAsync();
         return true;
     });
+
+    /// <summary>A connection left the feed (under the gate): drop what the feed keeps for it.</summary>
+    protected virtual Task OnRemovedAsync(string connectionId) => Task.CompletedTask;
 
     protected async Task<T> UnderGateAsync<T>(Func<Task<T>> work)
     {

@@ -193,9 +193,10 @@ public sealed partial class DisputeGrain
         if (role is not (Role.Consumer or Role.Merchant))
         {
             // Personal data is the parties' own: anyone else reads the file with phones and addresses masked.
-            timeline = timeline.Select(e => e with { Text = PersonalData.MaskPhones(e.Text), Reason = PersonalData.MaskPhones(e.Reason) }).ToList();
-            view = view with { Description = PersonalData.MaskPhones(view.Description)!, ReturnAddress = State.ReturnAddress is null ? null : PersonalData.MaskedAddress };
+            timeline = timeline.Select(e => e with { Text = PersonalData.Mask(e.Text), Reason = PersonalData.Mask(e.Reason) }).ToList();
+            view = view with { Description = PersonalData.Mask(view.Description)!, ReturnAddress = State.ReturnAddress is null ? null : PersonalData.MaskedAddress };
         }
+        else timeline = timeline.Select(e => DisputePrivacy.Shown(e, State, role)).ToList(); // as the party's timeline shows it
         return new CaseFile(
             view,
             timeline,

@@ -206,11 +206,12 @@ public sealed partial class DisputeGrain(
 
     public async Task<IReadOnlyList<DisputeEvent>> GetEventsAsync(Caller caller, long afterSeq, int limit)
     {
-        Authorize(caller);
+        var role = Authorize(caller);
         if (afterSeq < 0) throw MediationException.Invalid("afterSeq must be zero or positive");
         if (limit is < 1 or > 1000) throw MediationException.Invalid("limit must be between 1 and 1000");
         if (afterSeq >= State.AppliedSeq) return [];
-        return await log.ReadAsync(State.DisputeId, afterSeq, limit);
+        var events = await log.ReadAsync(State.DisputeId, afterSeq, limit);
+        return events.Select(e => DisputePrivacy.Shown(e, State, role)).ToList();
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) =>
@@ -335,7 +336,7 @@ public sealed partial class DisputeGrain(
     {
         try
         {
-            foreach (var e in events) await DisputeStream.OnNextAsync(new DisputeStreamItem(e, null));
+            foreach (var e in events) await DisputeStream.OnNextAsync(DisputePrivacy.Published(e, State));
         }
         catch (Exception ex)
         {

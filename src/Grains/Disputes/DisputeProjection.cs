@@ -5,7 +5,7 @@ public static class DisputeProjection
 {
     public static DisputeView View(DisputeRecord r, Role role, DateTimeOffset now) => new(
         r.DisputeId, r.State, r.ConsumerId, r.MerchantId, r.Order!,
-        r.Request!.Category, r.Request.RequestedRemedy, r.Request.ClaimedAmount, r.Request.Description,
+        r.Request!.Category, r.Request.RequestedRemedy, r.Request.ClaimedAmount, DisputePrivacy.Description(r, role),
         r.OpenedAt, r.Deadlines, r.OpenOffer, r.SettledWith, r.AppliedSeq,
         DisputeStateMachine.AllowedActions(r.Facts(now), role), r.RemedyConfirmed, r.RemedyOverdue)
     {

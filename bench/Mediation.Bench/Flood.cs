@@ -1,0 +1,264 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mediation.Bench;
+
+/// <summary>
+/// --flood: does one flooding client slow the other disputes? N probe disputes chat at a human pace (each consumer
+/// sends a message every 500 ms over the hub; latency is from the invoke to the merchant's push); one client — a
+/// merchant with <see cref="FloodDisputes"/> disputes of its own, so that its calls are not queued behind one dispute
+/// — sends messages round the disputes as fast as the service answers, over REST (64 requests in flight) and over one
+/// hub connection (32 invocations in flight). Two phases on one service: without the flood, then with it. Prints the
+/// probes' p50/p99/max in each, the ratio, and what the flood got through.
+/// </summary>
+public static class Flood
+{
+    private const int FloodDisputes = 20;
+    private const int RestInFlight = 64;
+    private const int HubInFlight = 32;
+    private static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(500);
+
+    public static async Task<int> RunAsync(BenchOptions options, TextWriter progress, CancellationToken cancel)
+    {
+        await using var deployment = options.Url is { } url ? Deployment.External(url)
+            : await Deployment.StartEmbeddedAsync(options.Environment, options.Build, options.ServiceLog, progress);
+        var node = deployment.Nodes[0];
+        progress.WriteLine($"flood: {options.Disputes} probe disputes + {FloodDisputes} of the flooding merchant, phases of {options.DurationSeconds:0} s");
+        var setup = await Setup.CreateAsync(node, options.Disputes, options.SetupConcurrency, progress, cancel);
+        if (setup.Disputes.Count < options.Disputes) throw new InvalidOperationException($"setup failed: {string.Join("; ", setup.Failures.Keys)}");
+        var (flooder, flooded) = await FloodedDisputesAsync(node, cancel);
+        var probes = new List<Probe>();
+        foreach (var d in setup.Disputes.Take(options.Disputes))
+            probes.Add(await Probe.StartAsync(node, d.DisputeId, d.Consumer.UserId, d.Merchant.UserId, cancel));
+        // Every probe's first merchant answer (a state change) before measuring: steady state only.
+        foreach (var p in probes) await p.AnswerOnceAsync(cancel);
+
+        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        progress.WriteLine("phase 1: probes only");
+        var cpu0 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var quiet = await MeasureAsync(probes, duration, cancel);
+        var cpu1 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own1 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        progress.WriteLine("phase 2: probes while one client floods");
+        using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var flood = new FloodCounts();
+        var flooding = FloodAsync(node, flooded, flooder, flood, stopFlood.Token);
+        var loud = await MeasureAsync(probes, duration, cancel);
+        var cpu2 = deployment.CpuSeconds().Values.Sum() ?? 0;
+        var own2 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        await stopFlood.CancelAsync();
+        await flooding;
+        foreach (var p in probes) await p.DisposeAsync();
+
+        var limits = options.Environment.FirstOrDefault(e => e.Key.Replace(":", "__").Equals("Mediation__RateLimits__Enabled", StringComparison.OrdinalIgnoreCase)).Value is "false"
+            ? "rate limits OFF (Mediation__RateLimits__Enabled=false)" : "rate limits ON (defaults)";
+        var text = new StringBuilder()
+            .AppendLine($"flood benchmark, {limits}; {options.Disputes} probe disputes at 2 messages/s each (consumer → merchant push), {duration.TotalSeconds:0} s per phase")
+            .AppendLine($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}")
+            .AppendLine("phase          probes  p50 ms   p99 ms   max ms  undelivered  server CPU  bench CPU (cores; the probes and the flooder share the bench process)")
+            .AppendLine(quiet.Line("no flood", (cpu1 - cpu0) / duration.TotalSeconds, (own1 - own0) / duration.TotalSeconds))
+            .AppendLine(loud.Line("flood", (cpu2 - cpu1) / duration.TotalSeconds, (own2 - own1) / duration.TotalSeconds))
+            .AppendLine($"p99 flood / no flood: {loud.P99 / quiet.P99:F2}   p50: {loud.P50 / quiet.P50:F2}")
+            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes, REST {RestInFlight} in flight + one hub connection {HubInFlight} in flight), per second of the phase:")
+            .AppendLine($"  REST: {flood.RestSent / duration.TotalSeconds:F0} sent, {flood.RestAccepted / duration.TotalSeconds:F1} accepted (201), {flood.Rest429 / duration.TotalSeconds:F0} refused 429, {flood.RestOther / duration.TotalSeconds:F1} other");
+        text.AppendLine($"  hub:  {flood.HubSent / duration.TotalSeconds:F0} sent, {flood.HubAccepted / duration.TotalSeconds:F1} accepted, {flood.Hub429 / duration.TotalSeconds:F0} refused 429, {flood.HubOther / duration.TotalSeconds:F1} other");
+        Console.Out.Write(text.ToString());
+        return 0;
+    }
+
+    private sealed class FloodCounts
+    {
+        public long RestSent, RestAccepted, Rest429, RestOther, HubSent, HubAccepted, Hub429, HubOther;
+    }
+
+    /// <summary>One merchant's disputes, opened by as many consumers.</summary>
+    private static async Task<(string Merchant, string[] Disputes)> FloodedDisputesAsync(Uri node, CancellationToken cancel)
+    {
+        using var http = new HttpClient { BaseAddress = node };
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var merchant = $"m-flood{run}";
+        var disputes = new string[FloodDisputes];
+        for (var i = 0; i < FloodDisputes; i++)
+        {
+            var (order, consumer) = ($"o-flood{run}-{i}", $"c-flood{run}-{i}");
+            using var push = new HttpRequestMessage(HttpMethod.Post, "/api/orders")
+            {
+                Content = JsonContent.Create(new
+                {
+                    orderId = order, consumerId = consumer, merchantId = merchant, storeName = "Flood Store", city = "Hangzhou",
+                    items = new[] { new { name = "Tea", spec = "tin", quantity = 1, price = 10m } },
+                    total = 10m, currency = "CNY", paidAt = "2026-11-20T10:00:00Z", paymentChannel = "Alipay",
+                }),
+            };
+            BenchTokens.Authenticate(push, "platform", "ops");
+            (await http.SendAsync(push, cancel)).EnsureSuccessStatusCode();
+            using var open = new HttpRequestMessage(HttpMethod.Post, "/api/disputes")
+            {
+                Content = JsonContent.Create(new { orderId = order, category = "Quality", requestedRemedy = "FullRefund", claimedAmount = 10m, description = "flood" }),
+            };
+            BenchTokens.Authenticate(open, consumer, "consumer");
+            using var opened = await http.SendAsync(open, cancel);
+            opened.EnsureSuccessStatusCode();
+            disputes[i] = (await opened.Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("disputeId").GetString()!;
+        }
+        return (merchant, disputes);
+    }
+
+    private static async Task FloodAsync(Uri node, string[] disputes, string merchantId, FloodCounts counts, CancellationToken stop)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = RestInFlight }) { BaseAddress = node };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BenchTokens.For(merchantId, "merchant"));
+        var turn = 0;
+        string Next() => disputes[(int)((uint)Interlocked.Increment(ref turn) % disputes.Length)];
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
+            {
+                o.Headers["Authorization"] = $"Bearer {BenchTokens.For(merchantId, "merchant")}";
+                o.SkipNegotiation = true;
+            })
+            .AddJsonProtocol().Build();
+        await hub.StartAsync(stop);
+
+        async Task RestLoop()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await http.PostAsJsonAsync($"/api/disputes/{Next()}/messages", new { text = "flood" }, stop);
+                    Interlocked.Increment(ref counts.RestSent);
+                    if (response.StatusCode == HttpStatusCode.Created) Interlocked.Increment(ref counts.RestAccepted);
+                    else if (response.StatusCode == HttpStatusCode.TooManyRequests) Interlocked.Increment(ref counts.Rest429);
+                    else Interlocked.Increment(ref counts.RestOther);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+                catch (HttpRequestException) { Interlocked.Increment(ref counts.RestOther); }
+            }
+        }
+
+        async Task HubLoop()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await hub.InvokeAsync<long>("SendMessage", Next(), "flood", stop);
+                    Interlocked.Increment(ref counts.HubSent);
+                    Interlocked.Increment(ref counts.HubAccepted);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
+                catch (Microsoft.AspNetCore.SignalR.HubException e)
+                {
+                    Interlocked.Increment(ref counts.HubSent);
+                    Interlocked.Increment(ref e.Message.Contains("429") ? ref counts.Hub429 : ref counts.HubOther);
+                }
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, RestInFlight).Select(_ => RestLoop())
+            .Concat(Enumerable.Range(0, HubInFlight).Select(_ => HubLoop())));
+        await hub.DisposeAsync();
+    }
+
+    private sealed record Figures(int Probes, double P50, double P99, double Max, int Undelivered)
+    {
+        public string Line(string phase, double cores, double benchCores) =>
+            $"{phase,-14} {Probes,6} {P50,7:F1} {P99,8:F1} {Max,8:F1} {Undelivered,12} {cores,11:F2} {benchCores,10:F2}";
+    }
+
+    private static async Task<Figures> MeasureAsync(List<Probe> probes, TimeSpan duration, CancellationToken cancel)
+    {
+        var samples = new ConcurrentBag<double>();
+        var undelivered = 0;
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var offset = ProbePeriod / probes.Count;
+        await Task.WhenAll(probes.Select(async (p, i) =>
+        {
+            await Task.Delay(offset * i, cancel); // spread the sends
+            var next = Stopwatch.GetTimestamp();
+            var pending = new List<Task<double?>>();
+            while (Stopwatch.GetTimestamp() < end)
+            {
+                pending.Add(p.RoundTripAsync(cancel));
+                next += (long)(ProbePeriod.TotalSeconds * Stopwatch.Frequency);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), next);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait, cancel);
+            }
+            foreach (var result in await Task.WhenAll(pending))
+                if (result is { } ms) samples.Add(ms);
+                else Interlocked.Increment(ref undelivered);
+        }));
+        var sorted = samples.Order().ToArray();
+        double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        return new Figures(probes.Count, At(0.50), At(0.99), sorted.LastOrDefault(), undelivered);
+    }
+
+    /// <summary>One unrelated dispute: its consumer sends, its merchant's push closes the round trip.</summary>
+    private sealed class Probe : IAsyncDisposable
+    {
+        private readonly HubConnection _consumer;
+        private readonly HubConnection _merchant;
+        private readonly string _disputeId;
+        private readonly ConcurrentDictionary<long, TaskCompletionSource<long>> _pushed = new();
+
+        private Probe(HubConnection consumer, HubConnection merchant, string disputeId)
+        {
+            _consumer = consumer;
+            _merchant = merchant;
+            _disputeId = disputeId;
+            _merchant.On<JsonElement>("DisputeEvent", e =>
+                _pushed.GetOrAdd(e.GetProperty("seq").GetInt64(), _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(Stopwatch.GetTimestamp()));
+        }
+
+        private static HubConnection Connect(Uri node, string userId, string role) => new HubConnectionBuilder()
+            .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
+            {
+                o.Headers["Authorization"] = $"Bearer {BenchTokens.For(userId, role)}";
+                o.SkipNegotiation = true;
+            })
+            .AddJsonProtocol().Build();
+
+        public static async Task<Probe> StartAsync(Uri node, string disputeId, string consumerId, string merchantId, CancellationToken cancel)
+        {
+            var probe = new Probe(Connect(node, consumerId, "consumer"), Connect(node, merchantId, "merchant"), disputeId);
+            await probe._consumer.StartAsync(cancel);
+            await probe._merchant.StartAsync(cancel);
+            await probe._consumer.InvokeAsync("JoinDispute", disputeId, 0L, cancel);
+            await probe._merchant.InvokeAsync("JoinDispute", disputeId, 0L, cancel);
+            return probe;
+        }
+
+        public Task AnswerOnceAsync(CancellationToken cancel) => _merchant.InvokeAsync<long>("SendMessage", _disputeId, "hello", cancel);
+
+        /// <summary>Milliseconds from the invoke to the merchant's push of that message; null if it never came (10 s).</summary>
+        public async Task<double?> RoundTripAsync(CancellationToken cancel)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                var seq = await _consumer.InvokeAsync<long>("SendMessage", _disputeId, "are you there?", cancel);
+                var pushed = await _pushed.GetOrAdd(seq, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task.WaitAsync(TimeSpan.FromSeconds(10), cancel);
+                _pushed.TryRemove(seq, out _);
+                return Stopwatch.GetElapsedTime(start, pushed).TotalMilliseconds;
+            }
+            catch (Exception e) when (e is TimeoutException or Microsoft.AspNetCore.SignalR.HubException)
+            {
+                return null;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _consumer.DisposeAsync();
+            await _merchant.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,231 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Mediation.Api.Tests;
+
+/// <summary>
+/// Abuse limits: past a user's allowance on a route that creates something, a call is answered 429 with Retry-After
+/// and our words, and did nothing; another user is not touched; an address has its own allowance; a hub connection
+/// past its allowance gets a HubException in the same shape and stays usable.
+/// </summary>
+public sealed class AbuseLimitTests : IAsyncLifetime
+{
+    private const string Long = "00:10:00"; // no refill while a test runs
+
+    private readonly ApiFactory _factory = new()
+    {
+        Settings =
+        {
+            ["Mediation:RateLimits:Disputes:PerUser:TokenLimit"] = "1",
+            ["Mediation:RateLimits:Disputes:PerUser:ReplenishmentPeriod"] = Long,
+            ["Mediation:RateLimits:Messages:PerUser:TokenLimit"] = "3",
+            ["Mediation:RateLimits:Messages:PerUser:TokensPerPeriod"] = "1",
+            ["Mediation:RateLimits:Messages:PerUser:ReplenishmentPeriod"] = Long,
+            ["Mediation:RateLimits:Offers:PerUser:TokenLimit"] = "2",
+            ["Mediation:RateLimits:Offers:PerUser:TokensPerPeriod"] = "1",
+            ["Mediation:RateLimits:Offers:PerUser:ReplenishmentPeriod"] = Long,
+            ["Mediation:RateLimits:Evidence:PerUser:TokenLimit"] = "1",
+            ["Mediation:RateLimits:Evidence:PerUser:ReplenishmentPeriod"] = Long,
+            ["Mediation:RateLimits:HubCalls:TokenLimit"] = "3",
+            ["Mediation:RateLimits:HubCalls:TokensPerPeriod"] = "3",
+            ["Mediation:RateLimits:HubCalls:ReplenishmentPeriod"] = "00:00:02",
+        },
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task Messages_past_a_users_allowance_are_429_with_retry_after_and_change_nothing()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        for (var i = 0; i < 3; i++)
+            await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = $"hello {i}" }));
+        var before = await s.TimelineAsync(dispute.DisputeId);
+
+        await AssertTooManyAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "one too many" }), "messages");
+
+        Assert.Equal(before.Select(e => e.Seq), (await s.TimelineAsync(dispute.DisputeId)).Select(e => e.Seq));
+        Assert.DoesNotContain(await s.TimelineAsync(dispute.DisputeId), e => e.Text == "one too many");
+    }
+
+    [Fact]
+    public async Task A_flooded_user_does_not_limit_another_user()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        var refused = 0;
+        for (var i = 0; i < 10; i++)
+        {
+            var response = await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = $"flood {i}" });
+            if (response.StatusCode == HttpStatusCode.TooManyRequests) refused++;
+        }
+        Assert.Equal(7, refused);
+
+        // The merchant, in the same dispute, from the same address: its own allowance, untouched.
+        for (var i = 0; i < 3; i++)
+            await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = $"answer {i}" }));
+        // And another consumer elsewhere.
+        var other = await Scenario.PaidOrderAsync(_factory.As);
+        var otherDispute = await other.OpenDisputeAsync();
+        await Scenario.EventAsync(await other.Consumer.PostAsJsonAsync($"/api/disputes/{otherDispute.DisputeId}/messages", new { text = "hello" }));
+    }
+
+    [Fact]
+    public async Task Opening_disputes_offers_and_uploads_past_the_allowance_are_429()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+
+        // The same consumer opens a dispute on a second order: past its allowance of one.
+        var secondOrder = $"o-{Guid.NewGuid():N}"[..14];
+        var order = JsonSerializer.SerializeToElement(s.OrderBody());
+        var body = JsonSerializer.Deserialize<Dictionary<string, object>>(order.GetRawText())!;
+        body["orderId"] = secondOrder;
+        Assert.Equal(HttpStatusCode.Created, (await s.Ops.PostAsJsonAsync("/api/orders", body)).StatusCode);
+        await AssertTooManyAsync(await s.Consumer.PostAsJsonAsync("/api/disputes", new
+        {
+            orderId = secondOrder, category = "Quality", requestedRemedy = "FullRefund", claimedAmount = 199m, description = "again",
+        }), "disputes opened");
+        var list = await s.Consumer.GetFromJsonAsync<JsonElement>($"/api/consumers/{s.ConsumerId}/disputes");
+        Assert.Equal(1, list.GetProperty("disputes").GetArrayLength());
+
+        // Offers: two, then refused.
+        await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/offers", new { remedy = "PartialRefund", amount = 50 }));
+        await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/offers", new { remedy = "PartialRefund", amount = 60 }));
+        var before = await s.TimelineAsync(dispute.DisputeId);
+        await AssertTooManyAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/offers", new { remedy = "PartialRefund", amount = 70 }), "offers");
+        Assert.Equal(before.Select(e => e.Seq), (await s.TimelineAsync(dispute.DisputeId)).Select(e => e.Seq));
+
+        // Evidence: one, then refused; the refused upload stored nothing.
+        var photo = EvidenceTests.Jpeg(withLocation: false);
+        await Scenario.EventAsync(await EvidenceTests.UploadAsync(s.Consumer, dispute.DisputeId, photo, "crushed.jpg", "image/jpeg"));
+        before = await s.TimelineAsync(dispute.DisputeId);
+        await AssertTooManyAsync(await EvidenceTests.UploadAsync(s.Consumer, dispute.DisputeId, EvidenceTests.Jpeg(withLocation: false, width: 80), "again.jpg", "image/jpeg"), "evidence uploads");
+        Assert.Equal(before.Select(e => e.Seq), (await s.TimelineAsync(dispute.DisputeId)).Select(e => e.Seq));
+        var folder = Path.Combine(_factory.DataDirectory, "evidence", dispute.DisputeId);
+        if (Directory.Exists(folder))
+            Assert.DoesNotContain(Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories),
+                f => !Path.GetFileName(f).StartsWith(before.Single(e => e.Type == DisputeEventType.EvidenceAdded).Evidence!.Sha256, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_hub_connection_past_its_allowance_gets_429_and_stays_usable()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        await using var merchant = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.MerchantId, "merchant");
+
+        // Twelve calls at once on one connection: three in the bucket, a few more refilled at most.
+        var calls = Enumerable.Range(0, 12).Select(i => merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, $"burst {i}")).ToList();
+        var accepted = new List<long>();
+        var refusals = new List<string>();
+        foreach (var call in calls)
+        {
+            try { accepted.Add(await call); }
+            catch (HubException e) { refusals.Add(e.Message); }
+        }
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, message =>
+        {
+            Assert.Contains("HubException: 429 Too many calls: too many calls on this connection", message);
+            Assert.Matches(@"\(retry after \d+ s\)$", message);
+        });
+
+        // The refused calls did nothing: exactly the accepted messages are on the timeline.
+        var timeline = await s.TimelineAsync(dispute.DisputeId);
+        Assert.Equal(accepted.Count, timeline.Count(e => e.Type == DisputeEventType.Message));
+        Assert.Equal(accepted.Order(), timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Seq));
+
+        // Still connected; once the bucket refills, the same connection goes on.
+        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
+        long? later = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try { later = await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "after the pause"); return true; }
+            catch (HubException e) when (e.Message.Contains("HubException: 429", StringComparison.Ordinal)) { return false; }
+        }, TimeSpan.FromSeconds(15), "accepted again after the refill");
+        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
+        Assert.Contains(await s.TimelineAsync(dispute.DisputeId), e => e.Seq == later && e.Text == "after the pause");
+    }
+
+    [Fact]
+    public async Task A_hub_message_over_64_KB_is_refused_and_changes_nothing()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        await using var merchant = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.MerchantId, "merchant");
+        var closed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        merchant.Hub.Reconnecting += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+        merchant.Hub.Closed += e => { closed.TrySetResult(e); return Task.CompletedTask; };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, new string('x', 100_000)));
+        // The server closes a connection that sends a frame past the limit.
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Single(await s.TimelineAsync(dispute.DisputeId));
+    }
+
+    private static async Task AssertTooManyAsync(HttpResponseMessage response, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.TooManyRequests, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var retryAfter = response.Headers.RetryAfter?.Delta;
+        Assert.NotNull(retryAfter);
+        Assert.InRange(retryAfter.Value, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        var problem = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        Assert.Equal("Too many calls", problem.GetProperty("title").GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains($"too many {what}", detail);
+        Assert.Contains("nothing was done", detail);
+        Assert.DoesNotContain("Exception", body);
+    }
+}
+
+/// <summary>Each address has its own allowance on top of each user's: many users behind one address share it.</summary>
+public sealed class AddressLimitTests : IAsyncLifetime
+{
+    private readonly ApiFactory _factory = new()
+    {
+        Settings =
+        {
+            ["Mediation:RateLimits:Messages:PerIp:TokenLimit"] = "4",
+            ["Mediation:RateLimits:Messages:PerIp:TokensPerPeriod"] = "1",
+            ["Mediation:RateLimits:Messages:PerIp:ReplenishmentPeriod"] = "00:10:00",
+        },
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task Users_behind_one_address_share_its_allowance()
+    {
+        var a = await Scenario.PaidOrderAsync(_factory.As);
+        var da = await a.OpenDisputeAsync();
+        var b = await Scenario.PaidOrderAsync(_factory.As);
+        var db = await b.OpenDisputeAsync();
+
+        // Four users, one message each, all from 127.0.0.1: each well inside its own allowance.
+        await Scenario.EventAsync(await a.Consumer.PostAsJsonAsync($"/api/disputes/{da.DisputeId}/messages", new { text = "a1" }));
+        await Scenario.EventAsync(await a.Merchant.PostAsJsonAsync($"/api/disputes/{da.DisputeId}/messages", new { text = "a2" }));
+        await Scenario.EventAsync(await b.Consumer.PostAsJsonAsync($"/api/disputes/{db.DisputeId}/messages", new { text = "b1" }));
+        await Scenario.EventAsync(await b.Merchant.PostAsJsonAsync($"/api/disputes/{db.DisputeId}/messages", new { text = "b2" }));
+        var before = await b.TimelineAsync(db.DisputeId);
+
+        var response = await b.Merchant.PostAsJsonAsync($"/api/disputes/{db.DisputeId}/messages", new { text = "b3" });
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Equal(before.Select(e => e.Seq), (await b.TimelineAsync(db.DisputeId)).Select(e => e.Seq));
+
+        // Offers are a different allowance: the address's messages being used up does not stop them.
+        await Scenario.EventAsync(await b.Merchant.PostAsJsonAsync($"/api/disputes/{db.DisputeId}/offers", new { remedy = "PartialRefund", amount = 50 }));
+    }
+}
