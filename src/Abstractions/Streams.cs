@@ -18,7 +18,14 @@ public static class MediationStreams
 [GenerateSerializer, Immutable, Alias("Mediation.DisputeStreamItem")]
 public sealed record DisputeStreamItem(
     [property: Id(0)] DisputeEvent? Event,
-    [property: Id(1)] PartySignal? Signal);
+    [property: Id(1)] PartySignal? Signal)
+{
+    /// <summary>
+    /// The W3C trace context of the call that produced the event, so that the edge's push joins its trace: the
+    /// stream's delivery runs in the pulling agent's context, not the publisher's. Transient, never in the timeline.
+    /// </summary>
+    [Id(2)] public string? TraceParent { get; init; }
+}
 
 /// <summary>Presence: who is typing (until when), or who has read up to which seq. Never in the timeline.</summary>
 [GenerateSerializer, Immutable, Alias("Mediation.PartySignal")]

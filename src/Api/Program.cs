@@ -4,6 +4,7 @@ using Mediation.Api.Apis;
 using Mediation.Api.Demo;
 using Mediation.Api.Evidence;
 using Mediation.Api.Identity;
+using Mediation.Api.Operations;
 using Mediation.Api.Problems;
 using Mediation.Api.Realtime;
 using Mediation.Silo.Hosting;
@@ -64,6 +65,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(policy => policy
     .WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()
     .WithExposedHeaders("Idempotent-Replayed", "Retry-After", "Location")));
 if (demo.Enabled) builder.AddDemo(demo, hosting);
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -95,6 +97,7 @@ app.MapInstructionsApi();
 app.MapFiguresApi();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 if (demo.Enabled) app.MapDemoApi();
+app.MapTelemetry();
 
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",

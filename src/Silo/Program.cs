@@ -14,4 +14,9 @@ if (args.Contains("--apply-schema"))
 }
 builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
 builder.AddMediationSilo();
+builder.AddMediationTelemetry(TelemetryOptions.From(builder.Configuration), "mediation-silo");
 await builder.Build().RunAsync();
+
+// Internal on purpose: the dashboard brings ASP.NET Core, whose generator would otherwise make this Program public and
+// clash with the API's in the test projects that reference both.
+internal partial class Program;

@@ -1,3 +1,4 @@
+using Mediation.Api.Operations;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 
@@ -9,12 +10,13 @@ namespace Mediation.Api.Realtime;
 /// events, joins, heartbeats) is handled one at a time, so a joining client gets the history up to that point and
 /// then the live events — no gap, no duplicate — and a gap in the stream is backfilled from the log.
 /// </summary>
-public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, IFeedProbe probe, ILogger<DisputeFeeds> logger)
+public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, IFeedProbe probe, EdgeTelemetry telemetry, ILogger<DisputeFeeds> logger)
 {
     private IClusterClient Cluster { get; } = cluster;
     private IHubContext<NegotiationHub> Hub { get; } = hub;
     private ILogger Logger { get; } = logger;
     private IFeedProbe Probe { get; } = probe;
+    private EdgeTelemetry Telemetry { get; } = telemetry;
 
     public const string EventMethod = "DisputeEvent";
     public const string SignalMethod = "DisputeSignal";
@@ -116,12 +118,15 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
             if (item.Event is not { } e || owner.Probe.ShouldDrop(e)) return;
 
+            // The end of the trace of the call that made the event (a chat message from the hub, say).
+            using var push = EdgeTelemetry.StartPush(disputeId, item);
             await UnderGateAsync(async () =>
             {
                 if (Closed || e.Seq <= _delivered) return false; // already delivered (replayed or backfilled)
                 if (e.Seq > _delivered + 1) await BackfillAsync(e.Seq - 1);
                 await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(e));
                 _delivered = e.Seq;
+                owner.Telemetry.Delivered(e, live: true);
                 return true;
             });
         }
@@ -145,6 +150,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                 {
                     await GroupClients.SendAsync(EventMethod, WireFormat.ToWire(missed));
                     _delivered = missed.Seq;
+                    owner.Telemetry.Delivered(missed, live: false);
                 }
                 if (page.Count < 500) return;
             }

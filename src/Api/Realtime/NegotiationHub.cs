@@ -1,4 +1,5 @@
 using Mediation.Api.Identity;
+using Mediation.Api.Operations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ namespace Mediation.Api.Realtime;
 /// machine; errors come back as <see cref="HubException"/> through <see cref="MediationHubFilter"/>.
 /// </summary>
 [Authorize]
-public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties, DeskFeeds desks, IOptions<CityOptions> cities) : Hub
+public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties, DeskFeeds desks, IOptions<CityOptions> cities,
+    EdgeTelemetry telemetry) : Hub
 {
     public const string Path = "/hubs/negotiation";
 
@@ -123,8 +125,15 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
         return parties.FollowAsync(role, partyId, Context.ConnectionId);
     }
 
+    public override async Task OnConnectedAsync()
+    {
+        await base.OnConnectedAsync();
+        telemetry.Connected(Caller.Role);
+    }
+
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
+        telemetry.Disconnected(Caller.Role);
         await disputes.DisconnectedAsync(Context.ConnectionId);
         await parties.DisconnectedAsync(Context.ConnectionId);
         await desks.DisconnectedAsync(Context.ConnectionId);

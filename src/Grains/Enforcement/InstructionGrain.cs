@@ -16,6 +16,7 @@ public sealed class InstructionGrain(
     IInstructionWebhook webhook,
     IOptions<WebhookOptions> webhookOptions,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    MediationMetrics metrics,
     ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
 {
     private const string OutboxReminder = "outbox";
@@ -119,6 +120,7 @@ public sealed class InstructionGrain(
                 State.Delivered = true;
                 State.NextAttemptAt = null;
                 await record.WriteStateAsync(cancellationToken);
+                metrics.WebhookAttempted(delivered: true, State.DeliveryAttempts);
                 logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
                 await DisarmReminderIfIdleAsync();
                 break;
@@ -127,6 +129,7 @@ public sealed class InstructionGrain(
                 var delay = RetryDelay(State.DeliveryAttempts);
                 State.NextAttemptAt = Now + delay;
                 await record.WriteStateAsync(cancellationToken);
+                metrics.WebhookAttempted(delivered: false, State.DeliveryAttempts);
                 var level = State.DeliveryAttempts >= 4 && (State.DeliveryAttempts & (State.DeliveryAttempts - 1)) == 0 ? LogLevel.Warning : LogLevel.Information;
                 logger.Log(level, "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}",
                     instruction.InstructionId, State.DeliveryAttempts, delay);

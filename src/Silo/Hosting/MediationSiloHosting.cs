@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization.Serializers;
@@ -29,10 +30,15 @@ public static class MediationSiloHosting
     public static IHostApplicationBuilder AddMediationSilo(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
         options ??= MediationSiloOptions.From(builder.Configuration);
+        var telemetry = TelemetryOptions.From(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.AddMediationClustering(options);
             silo.AddMediation(options, builder.Configuration);
+            // A grain call joins its caller's trace (the hub call of a chat message, say).
+            silo.AddActivityPropagation();
+            // Every silo feeds the dashboard; the API node shows it (ops only).
+            if (telemetry.Dashboard) silo.AddDashboard(o => o.HideTrace = true);
         });
         builder.Services.AddEvidenceStore(options);
         return builder;
@@ -89,6 +95,7 @@ public static class MediationSiloHosting
         silo.Services.AddOptions<WebhookOptions>().Bind(configuration.GetSection(WebhookOptions.Section));
         silo.Services.AddHttpClient(HttpInstructionWebhook.ClientName);
         silo.Services.AddSingleton<IInstructionWebhook, HttpInstructionWebhook>();
+        silo.Services.AddSingleton<MediationMetrics>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
@@ -142,8 +149,11 @@ public static class MediationSiloHosting
     public static IHostApplicationBuilder AddMediationClient(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
         options ??= MediationSiloOptions.From(builder.Configuration);
+        var telemetry = TelemetryOptions.From(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
+            client.AddActivityPropagation();
+            if (telemetry.Dashboard) client.AddDashboard(o => o.HideTrace = true);
             client.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
             if (options.Storage == StorageKind.Sqlite)
                 client.UseLocalhostClustering(options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId);
