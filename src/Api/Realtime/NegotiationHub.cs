@@ -128,15 +128,25 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
     public override async Task OnConnectedAsync()
     {
         await base.OnConnectedAsync();
-        telemetry.Connected(Caller.Role);
+        var role = Caller.Role;
+        telemetry.Connected(role);
+        Context.Items[CountedAs] = role; // so that exactly the connections counted in are counted out
     }
+
+    private const string CountedAs = "mediation.connections.role";
 
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        telemetry.Disconnected(Caller.Role);
-        await disputes.DisconnectedAsync(Context.ConnectionId);
-        await parties.DisconnectedAsync(Context.ConnectionId);
-        await desks.DisconnectedAsync(Context.ConnectionId);
-        await base.OnDisconnectedAsync(exception);
+        try
+        {
+            await disputes.DisconnectedAsync(Context.ConnectionId);
+            await parties.DisconnectedAsync(Context.ConnectionId);
+            await desks.DisconnectedAsync(Context.ConnectionId);
+            await base.OnDisconnectedAsync(exception);
+        }
+        finally
+        {
+            if (Context.Items.TryGetValue(CountedAs, out var counted) && counted is Role role) telemetry.Disconnected(role);
+        }
     }
 }

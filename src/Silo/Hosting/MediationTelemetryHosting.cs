@@ -83,7 +83,14 @@ public static class MediationTelemetryHosting
                     .AddHttpClientInstrumentation()
                     .AddNpgsqlInstrumentation();
                 if (options.PrometheusPort is { } port)
-                    metrics.AddPrometheusHttpListener(o => { o.Host = "*"; o.Port = port; });
+                {
+                    // On every interface (Prometheus scrapes the pod's address), not only localhost as the exporter would.
+                    metrics.AddPrometheusHttpListener(o =>
+                    {
+                        o.Port = port;
+                        o.ConfigureHttpListener = (_, listener) => { listener.Prefixes.Clear(); listener.Prefixes.Add($"http://+:{port}/"); };
+                    });
+                }
             });
         if (options.TracesEnabled)
         {
