@@ -104,7 +104,7 @@ public sealed class TelemetryTests(TelemetryFixture fixture) : IClassFixture<Tel
         await merchant.NextEventsAsync(1);
 
         await UntilScrapedAsync("a merchant connected and an event delivered live",
-            "mediation_connections_active{", "role=\"merchant\"",
+            "mediation_connections_active{", "role=\"merchant\"", "signalr_server_active_connections{",
             "mediation_event_delivery_duration_seconds_bucket{", "path=\"live\"",
             // The merchant's first answer is its first response.
             "mediation_first_response_duration_seconds_count{");

@@ -20,6 +20,7 @@ public static class Telemetry
     public const string OpsPolicy = "mediation-ops";
 
     private const string SignalRSource = "Microsoft.AspNetCore.SignalR.Server";
+    private const string SignalRConnectionsMeter = "Microsoft.AspNetCore.Http.Connections";
 
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
@@ -30,8 +31,8 @@ public static class Telemetry
         var otel = builder.AddMediationTelemetry(options, "mediation-api");
         otel.WithMetrics(metrics =>
         {
-            // Hosting, Kestrel, routing, diagnostics, rate limiting and SignalR's connections (Http.Connections).
-            metrics.AddAspNetCoreInstrumentation();
+            // Hosting, Kestrel, routing, diagnostics, rate limiting; and SignalR's connections by transport.
+            metrics.AddAspNetCoreInstrumentation().AddMeter(SignalRConnectionsMeter);
             if (options.Prometheus) metrics.AddPrometheusExporter();
         });
         if (options.TracesEnabled)
