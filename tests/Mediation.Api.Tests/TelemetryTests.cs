@@ -17,6 +17,7 @@ public sealed class TelemetryFixture : IAsyncLifetime
     public Task InitializeAsync()
     {
         Factory.Settings["Mediation:Telemetry:Traces"] = "true";
+        Factory.Settings["Mediation:Telemetry:Dashboard"] = "true";
         Factory.TestServices.Add(services => services.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(new SimpleActivityExportProcessor(new QueueExporter(Spans)))));
         Factory.StartServer();
         return Task.CompletedTask;

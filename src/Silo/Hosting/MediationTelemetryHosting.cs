@@ -33,8 +33,11 @@ public sealed record TelemetryOptions
     /// </summary>
     public bool OrleansRuntimeTraces { get; init; }
 
-    /// <summary>The Orleans Dashboard on every silo and, for the ops role, on the API node.</summary>
-    public bool Dashboard { get; init; } = true;
+    /// <summary>
+    /// The Orleans Dashboard on every silo and, for the ops role, on the API node. Off unless asked: its grain-call
+    /// profiler and counters run on the hot path (a short chat bench ran slower with it, on a loaded machine).
+    /// </summary>
+    public bool Dashboard { get; init; }
 
     /// <summary>An OTLP endpoint is configured: <c>Otlp:Endpoint</c>, or the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
     public bool OtlpEnabled { get; private init; }
