@@ -25,6 +25,11 @@ public sealed record DisputeStreamItem(
     [Id(3)] public DisputeEvent? ForMerchant { get; init; }
     /// <summary>Mediators and anyone else who is not a party.</summary>
     [Id(4)] public DisputeEvent? ForOthers { get; init; }
+    /// <summary>
+    /// The W3C trace context of the call that produced the event, so that the edge's push joins its trace: the
+    /// stream's delivery runs in the pulling agent's context, not the publisher's. Transient, never in the timeline.
+    /// </summary>
+    [Id(5)] public string? TraceParent { get; init; }
 }
 
 /// <summary>Presence: who is typing (until when), or who has read up to which seq. Never in the timeline.</summary>

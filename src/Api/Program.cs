@@ -71,6 +71,7 @@ builder.Services.AddCors(o => o.AddDefaultPolicy(policy => policy
     .WithOrigins(corsOrigins).AllowAnyHeader().AllowAnyMethod().AllowCredentials()
     .WithExposedHeaders("Idempotent-Replayed", "Retry-After", "Location")));
 if (demo.Enabled) builder.AddDemo(demo, hosting);
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -104,6 +105,7 @@ app.MapLocalTokenApi();
 app.MapCityAndPartnerApis();
 app.MapHub<NegotiationHub>(NegotiationHub.Path);
 if (demo.Enabled) app.MapDemoApi();
+app.MapTelemetry();
 
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("Mediation is listening on {Urls} (data: {DataDir})",

@@ -16,6 +16,7 @@ if (args.Contains("--apply-schema"))
 builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
 builder.AddMediationSiloHealth();
 builder.AddMediationSilo();
+builder.AddMediationTelemetry(TelemetryOptions.From(builder.Configuration), "mediation-silo");
 await builder.Build().RunAsync();
 
 // The ASP.NET Core framework (the health listener) would make this Program public, clashing with the API's in tests.

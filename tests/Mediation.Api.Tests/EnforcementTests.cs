@@ -135,6 +135,25 @@ public sealed class EnforcementTests(EnforcementFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task Ops_sees_failed_deliveries_and_their_retries_in_the_metrics()
+    {
+        Receiver.FailNext(2);
+        var instruction = await IssueAsync();
+        await DeliveredAsync(instruction);
+
+        using var prometheus = Factory.CreateClient();
+        var expected = new[]
+        {
+            "mediation_webhook_deliveries_total{otel_scope_name=\"Mediation\",outcome=\"failed\"}",
+            "mediation_webhook_deliveries_total{otel_scope_name=\"Mediation\",outcome=\"delivered\"}",
+            "mediation_webhook_retries_total{otel_scope_name=\"Mediation\"}",
+        };
+        var scraped = "";
+        await Poll.UntilAsync(async () => expected.All((scraped = await prometheus.GetStringAsync("/metrics")).Contains), TimeSpan.FromSeconds(20),
+            "webhook deliveries and retries scraped", () => string.Join('\n', scraped.Split('\n').Where(l => l.StartsWith("mediation_webhook"))));
+    }
+
+    [Fact]
     public async Task Answers_of_500_are_retried_with_growing_waits_until_a_2xx()
     {
         Receiver.FailNext(3);

@@ -30,6 +30,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>Holds replays and loses stream events of this node's dispute feeds, for the disputes a test names.</summary>
     public TestFeedProbe Feeds { get; } = new();
 
+    /// <summary>Services a test adds on top of the app's (an in-memory trace exporter, say), applied last.</summary>
+    public List<Action<IServiceCollection>> TestServices { get; } = [];
+
     /// <param name="dataDirectory">Another node's folder, to join its cluster and database; a new temporary one if null.</param>
     public ApiFactory(string? dataDirectory = null)
     {
@@ -49,7 +52,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureServices(services => services.AddSingleton<IOutgoingGrainCallFilter, FaultInjection>());
-        builder.ConfigureTestServices(services => services.AddSingleton<IFeedProbe>(Feeds));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<IFeedProbe>(Feeds);
+            foreach (var add in TestServices) add(services);
+        });
     }
 
     public HttpClient As(string userId, string role)

@@ -1,3 +1,4 @@
+using Mediation.Api.Operations;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Streams;
 
@@ -9,12 +10,13 @@ namespace Mediation.Api.Realtime;
 /// events, joins, heartbeats) is handled one at a time, so a joining client gets the history up to that point and
 /// then the live events — no gap, no duplicate — and a gap in the stream is backfilled from the log.
 /// </summary>
-public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, IFeedProbe probe, ILogger<DisputeFeeds> logger)
+public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<NegotiationHub> hub, IFeedProbe probe, EdgeTelemetry telemetry, ILogger<DisputeFeeds> logger)
 {
     private IClusterClient Cluster { get; } = cluster;
     private IHubContext<NegotiationHub> Hub { get; } = hub;
     private ILogger Logger { get; } = logger;
     private IFeedProbe Probe { get; } = probe;
+    private EdgeTelemetry Telemetry { get; } = telemetry;
 
     public const string EventMethod = "DisputeEvent";
     public const string SignalMethod = "DisputeSignal";
@@ -136,6 +138,8 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
             }
             if (item.Event is not { } e || owner.Probe.ShouldDrop(e)) return;
 
+            // The end of the trace of the call that made the event (a chat message from the hub, say).
+            using var push = EdgeTelemetry.StartPush(disputeId, item);
             await UnderGateAsync(async () =>
             {
                 if (Closed || e.Seq <= _delivered) return false; // already delivered (replayed or backfilled)
@@ -150,6 +154,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                     await Hub.Clients.Group(AudienceGroup(Audience.Others)).SendAsync(EventMethod, WireFormat.ToWire(item.ForOthers ?? e));
                 }
                 _delivered = e.Seq;
+                owner.Telemetry.Delivered(e, live: true);
                 return true;
             });
         }
@@ -197,6 +202,7 @@ public sealed class DisputeFeeds(IClusterClient cluster, IHubContext<Negotiation
                     {
                         await Hub.Clients.Group(AudienceGroup(audience)).SendAsync(EventMethod, WireFormat.ToWire(missed));
                         at = missed.Seq;
+                        if (audience == _readers.Keys.First()) owner.Telemetry.Delivered(missed, live: false);
                     }
                     if (page.Count < 500) break;
                 }

@@ -1,4 +1,5 @@
 using Mediation.Api.Identity;
+using Mediation.Api.Operations;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,8 @@ namespace Mediation.Api.Realtime;
 /// machine; errors come back as <see cref="HubException"/> through <see cref="MediationHubFilter"/>.
 /// </summary>
 [Authorize]
-public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties, DeskFeeds desks, IOptions<CityOptions> cities) : Hub
+public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, PartyFeeds parties, DeskFeeds desks, IOptions<CityOptions> cities,
+    EdgeTelemetry telemetry) : Hub
 {
     public const string Path = "/hubs/negotiation";
 
@@ -123,11 +125,28 @@ public sealed class NegotiationHub(IGrainFactory grains, DisputeFeeds disputes, 
         return parties.FollowAsync(role, partyId, Context.ConnectionId);
     }
 
+    public override async Task OnConnectedAsync()
+    {
+        await base.OnConnectedAsync();
+        var role = Caller.Role;
+        telemetry.Connected(role);
+        Context.Items[CountedAs] = role; // so that exactly the connections counted in are counted out
+    }
+
+    private const string CountedAs = "mediation.connections.role";
+
     public override async Task OnDisconnectedAsync(Exception? exception)
     {
-        await disputes.DisconnectedAsync(Context.ConnectionId);
-        await parties.DisconnectedAsync(Context.ConnectionId);
-        await desks.DisconnectedAsync(Context.ConnectionId);
-        await base.OnDisconnectedAsync(exception);
+        try
+        {
+            await disputes.DisconnectedAsync(Context.ConnectionId);
+            await parties.DisconnectedAsync(Context.ConnectionId);
+            await desks.DisconnectedAsync(Context.ConnectionId);
+            await base.OnDisconnectedAsync(exception);
+        }
+        finally
+        {
+            if (Context.Items.TryGetValue(CountedAs, out var counted) && counted is Role role) telemetry.Disconnected(role);
+        }
     }
 }

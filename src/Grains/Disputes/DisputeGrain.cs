@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,6 +19,7 @@ public sealed partial class DisputeGrain(
     IOptions<DisputeDeadlineOptions> clockOptions,
     IOptions<CityOptions> cityOptions,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    MediationMetrics metrics,
     ILogger<DisputeGrain> logger) : Grain, IDisputeGrain, IRemindable
 {
     private const string DeadlineReminder = "deadline";
@@ -292,6 +294,7 @@ public sealed partial class DisputeGrain(
     private async Task CommitAsync(IReadOnlyList<DisputeEvent> events, bool forceWrite = false)
     {
         var before = State.State;
+        var respondedBefore = State.MerchantFirstRespondedAt;
         // Folded into a copy first, so the summary line committed with the events is the one they lead to.
         var after = Folded(events);
         var line = DisputeProjection.Summary(after, Now);
@@ -306,6 +309,7 @@ public sealed partial class DisputeGrain(
             throw;
         }
         record.State = after;
+        Count(events, respondedBefore);
 
         var stateMoved = State.State != before;
         if (stateMoved || forceWrite)
@@ -328,15 +332,29 @@ public sealed partial class DisputeGrain(
             await RunEffectsAsync();
     }
 
+    /// <summary>What ops counts, once per committed change (a replay on activation folds events without coming here).</summary>
+    private void Count(IReadOnlyList<DisputeEvent> events, DateTimeOffset? respondedBefore)
+    {
+        var city = State.Order!.City;
+        foreach (var e in events)
+        {
+            if (e.Type == DisputeEventType.Opened) metrics.DisputeOpened(city);
+            else if (e.Type == DisputeEventType.StateChanged && e.State is { } entered) metrics.StateEntered(entered, city, e.AuthorRole);
+        }
+        if (respondedBefore is null && State.MerchantFirstRespondedAt is { } responded)
+            metrics.FirstResponse(responded - State.OpenedAt, city);
+    }
+
     /// <summary>
     /// Durable first, then published: a stream that drops an item loses nothing, because clients resume from the
-    /// log by sequence number and the edge backfills gaps.
+    /// log by sequence number and the edge backfills gaps. Each item carries the trace of the call that made it.
     /// </summary>
     private async Task PublishAsync(IEnumerable<DisputeEvent> events)
     {
+        var trace = Activity.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
         try
         {
-            foreach (var e in events) await DisputeStream.OnNextAsync(DisputePrivacy.Published(e, State));
+            foreach (var e in events) await DisputeStream.OnNextAsync(DisputePrivacy.Published(e, State) with { TraceParent = trace });
         }
         catch (Exception ex)
         {

@@ -17,6 +17,7 @@ public sealed class InstructionGrain(
     [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
     WebhookOutbox outbox,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    MediationMetrics metrics,
     ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
 {
     private const string OutboxReminder = "outbox";
@@ -113,11 +114,13 @@ public sealed class InstructionGrain(
         await record.WriteStateAsync(cancellationToken);
         if (retryIn is { } delay)
         {
+            metrics.WebhookAttempted(delivered: false, State.DeliveryAttempts);
             logger.Log(WebhookOutbox.WorthWarning(State.DeliveryAttempts) ? LogLevel.Warning : LogLevel.Information,
                 "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}", instruction.InstructionId, State.DeliveryAttempts, delay);
             ScheduleWork(delay);
             return;
         }
+        metrics.WebhookAttempted(delivered: true, State.DeliveryAttempts);
         logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
         await DisarmReminderIfIdleAsync();
     }

@@ -35,9 +35,29 @@ public sealed class MediationDeskGrain(
     IOptions<CityOptions> cities,
     IOptions<MediationDeskOptions> options,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    MediationMetrics metrics,
     ILogger<MediationDeskGrain> logger) : Grain, IMediationDeskGrain, IRemindable
 {
     private const string OfferReminder = "offer";
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        MeasureQueue();
+        return Task.CompletedTask;
+    }
+
+    // The gauge follows the desk: the silo it leaves stops reporting it.
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.DeskLeft(City);
+        return Task.CompletedTask;
+    }
+
+    private void MeasureQueue()
+    {
+        var waiting = desk.State.Cases.Count(c => c.MediatorId is null);
+        metrics.DeskQueue(City, waiting, desk.State.Cases.Count - waiting);
+    }
     private string City => this.GetPrimaryKeyString();
     private IReadOnlyList<string> Mediators =>
         cities.Value.Cities.TryGetValue(City, out var pool) ? pool.Mediators : [];
@@ -134,6 +154,7 @@ public sealed class MediationDeskGrain(
     private async Task SaveAsync()
     {
         await desk.WriteStateAsync();
+        MeasureQueue();
         try
         {
             await this.GetStreamProvider(MediationStreams.Provider).GetStream<DeskNews>(StreamId.Create(MediationStreams.Desks, City))

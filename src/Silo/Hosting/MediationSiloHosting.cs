@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Hosting;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization.Serializers;
@@ -29,12 +30,17 @@ public static class MediationSiloHosting
     public static IHostApplicationBuilder AddMediationSilo(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
         options ??= MediationSiloOptions.From(builder.Configuration);
+        var telemetry = TelemetryOptions.From(builder.Configuration);
         builder.UseOrleans(silo =>
         {
             silo.AddMediationClustering(options);
             silo.AddMediation(options, builder.Configuration);
             // Membership stays in PostgreSQL; Kubernetes hosting adds pod names, labels and faster death of deleted pods.
             if (options.Kubernetes) silo.UseKubernetesHosting();
+            // A grain call joins its caller's trace (the hub call of a chat message, say).
+            silo.AddActivityPropagation();
+            // Every silo feeds the dashboard; the API node shows it (ops only).
+            if (telemetry.Dashboard) silo.AddDashboard(o => o.HideTrace = true);
         });
         builder.Services.AddEvidenceStore(options);
         return builder;
@@ -109,6 +115,7 @@ public static class MediationSiloHosting
         silo.Services.AddHttpClient(HttpWebhookSender.ClientName);
         silo.Services.AddSingleton<IWebhookSender, HttpWebhookSender>();
         silo.Services.AddSingleton<WebhookOutbox>();
+        silo.Services.AddSingleton<MediationMetrics>();
         var (invariant, connectionString) = options.Storage switch
         {
             StorageKind.Sqlite => (SqliteInvariant, options.SqliteConnectionString),
@@ -162,8 +169,11 @@ public static class MediationSiloHosting
     public static IHostApplicationBuilder AddMediationClient(this IHostApplicationBuilder builder, MediationSiloOptions? options = null)
     {
         options ??= MediationSiloOptions.From(builder.Configuration);
+        var telemetry = TelemetryOptions.From(builder.Configuration);
         builder.UseOrleansClient(client =>
         {
+            client.AddActivityPropagation();
+            if (telemetry.Dashboard) client.AddDashboard(o => o.HideTrace = true);
             client.Configure<ClusterOptions>(o => { o.ClusterId = options.ClusterId; o.ServiceId = options.ServiceId; });
             if (options.Storage == StorageKind.Sqlite)
                 client.UseLocalhostClustering(options.GatewayPort == 0 ? 30000 : options.GatewayPort, options.ServiceId, options.ClusterId);
