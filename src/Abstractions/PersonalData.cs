@@ -24,7 +24,8 @@ public static partial class PersonalData
 
     public const string MaskedAddress = "(address shown to the parties only)";
 
-    [GeneratedRegex(@"\+?\d[\d \-().]{5,}\d")]
+    // A run of digits standing alone: not part of an id or a word ("m-3327068fa2", "o1234567" are not phones).
+    [GeneratedRegex(@"(?<![A-Za-z0-9-])\+?\d[\d \-().]{5,}\d(?![A-Za-z0-9])")]
     private static partial Regex PhoneLike();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]

@@ -60,7 +60,12 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>PostgreSQL comes back on the same folder and port (pg.sh reuses an initialised folder).</summary>
-    public Task StartAgainAsync() => PgScriptAsync("start", Directory, Port.ToString());
+    /// <summary>Starts the stopped server again; this process's pooled connections died with it and are dropped.</summary>
+    public async Task StartAgainAsync()
+    {
+        await PgScriptAsync("start", Directory, Port.ToString());
+        NpgsqlConnection.ClearAllPools();
+    }
 
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, params object[] parameters)
     {
