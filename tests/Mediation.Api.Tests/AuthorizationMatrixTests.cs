@@ -28,7 +28,7 @@ public sealed class AuthorizationMatrixTests(MediationFixture fixture) : IClassF
         var ops = App.As("platform", "ops");
         var consumer = App.As(consumerId, "consumer");
         var merchant = App.As(merchantId, "merchant");
-        const string description = "Secret description 7391: the silk is polyester.";
+        const string description = "Secret description Zanzibar: the silk is polyester.";
         async Task<string> OpenAsync(string orderId)
         {
             Assert.Equal(HttpStatusCode.Created, (await ops.PostAsJsonAsync("/api/orders", new
@@ -223,7 +223,7 @@ public sealed class AuthorizationMatrixTests(MediationFixture fixture) : IClassF
     private static string? Leaks(string answer, Setup s, string asked) =>
         answer.Contains(s.ConsumerId) && !asked.Contains(s.ConsumerId) ? "the consumer's id"
         : answer.Contains(s.MerchantId) && !asked.Contains(s.MerchantId) ? "the merchant's id"
-        : answer.Contains("7391") ? "the description"
+        : answer.Contains("Zanzibar") ? "the description"
         : answer.Contains("873.45") || answer.Contains("873,45") ? "the amount"
         : answer.Contains("polyester") ? "the description"
         : answer.Contains("   at ") || answer.Contains("Exception") ? "a stack trace"

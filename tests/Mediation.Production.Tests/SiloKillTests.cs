@@ -138,11 +138,12 @@ public sealed class SiloKillTests(PostgresServer server, ITestOutputHelper outpu
 
     /// <summary>
     /// What a caller may retry, with the same idempotency key at the edge: the target silo went away (rejection,
-    /// unavailable), the answer never came (timeout), or the service said so (MediationException Unavailable/Busy).
+    /// unavailable, or its gateway no longer takes connections), the answer never came (timeout), or the service said
+    /// so (MediationException Unavailable/Busy).
     /// </summary>
     private static bool IsRetryable(Exception e) => e switch
     {
-        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException => true,
+        SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or Orleans.Runtime.Messaging.ConnectionFailedException => true,
         MediationException { Code: ErrorCode.Unavailable or ErrorCode.Busy } => true,
         _ => false,
     };
