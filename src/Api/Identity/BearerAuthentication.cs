@@ -74,15 +74,15 @@ public static class BearerAuthentication
                         else if (HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Authorization.Count == 0
                             && context.Request.Cookies.TryGetValue(TokenCookie, out var cookie))
                             context.Token = cookie;
-                        // A token from an issuer nobody configured is refused as such (the signature check would come
-                        // first and say less).
-                        var raw = context.Token ?? (context.Request.Headers.Authorization.ToString() is { } header
-                            && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null);
-                        if (raw is { Length: > 0 } && IssuerOf(raw) is { } named && !byIssuer.ContainsKey(named))
-                        {
+                        return Task.CompletedTask;
+                    },
+                    OnAuthenticationFailed = context =>
+                    {
+                        // No key for the token: say whether its issuer is unknown altogether. Only refused tokens are
+                        // read a second time; accepted ones are parsed once, by the handler.
+                        if (context.Exception is SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException
+                            && RawToken(context.Request) is { } raw && IssuerOf(raw) is { } named && !byIssuer.ContainsKey(named))
                             context.HttpContext.Items[typeof(BearerAuthentication)] = "the bearer token's issuer is not trusted";
-                            context.Fail("untrusted issuer");
-                        }
                         return Task.CompletedTask;
                     },
                     OnTokenValidated = context =>
@@ -118,6 +118,13 @@ public static class BearerAuthentication
         http.Request.Headers.Authorization.Any(v => v?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true)
         || (http.Request.Path.StartsWithSegments(Realtime.NegotiationHub.Path) && http.Request.Query.ContainsKey("access_token"))
         || (HttpMethods.IsGet(http.Request.Method) && http.Request.Cookies.ContainsKey(TokenCookie));
+
+    /// <summary>The token as the request carries it: the header, the hub's query, or the sign-in cookie on a GET.</summary>
+    private static string? RawToken(HttpRequest request) =>
+        request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? header["Bearer ".Length..].Trim()
+            : request.Query["access_token"] is { Count: 1 } query ? query[0]
+            : request.Cookies.TryGetValue(TokenCookie, out var cookie) ? cookie : null;
 
     /// <summary>The issuer a token names, unverified; null when it is not a readable JWT (it fails validation later).</summary>
     private static string? IssuerOf(string raw)
