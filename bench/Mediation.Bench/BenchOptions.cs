@@ -68,6 +68,12 @@ public sealed class BenchOptions
     public bool PostgresFirst { get; private set; }
     /// <summary>The flood scenario (<see cref="Flood"/>): probe disputes' p99 with and without one client flooding.</summary>
     public bool Flood { get; private set; }
+    /// <summary>With <see cref="Flood"/>: rounds of (no flood, flood), each phase --duration s.</summary>
+    public int FloodRounds { get; private set; } = 3;
+    /// <summary>With <see cref="Flood"/>: REST requests the flooder keeps in flight.</summary>
+    public int FloodInFlight { get; private set; } = 64;
+    /// <summary>With <see cref="Flood"/>: the flooder's REST requests carry a forged token (every one a 401) instead of its own.</summary>
+    public bool FloodForged { get; private set; }
 
     public const string Usage = """
         Mediation.Bench — end-to-end latency and throughput of the negotiation chat against a bare SignalR relay
@@ -115,10 +121,14 @@ public sealed class BenchOptions
                                --env applies to both runs; --json writes both runs and the ratios;
                                --service-log FILE writes FILE.embedded and FILE.postgres (and FILE.postgres-server)
           --order O            with --compare: embedded-first (default) or postgres-first
-          --flood              the flood scenario: --disputes probe disputes chat at 2 messages/s each while, in a
-                               second phase, one consumer floods its own dispute over REST and the hub; prints the
-                               probes' p50/p99 without and with the flood (--duration s each) and what the flood got
-                               through. Add --env Mediation__RateLimits__Enabled=false to see it without the limits
+          --flood              the flood scenario: --disputes probe disputes chat at 2 messages/s each while, every
+                               other phase, one merchant floods its 20 disputes over REST and the hub; prints the
+                               probes' p50/p90/p99 without and with the flood (--duration s each phase) and what the
+                               flood got through. Add --env Mediation__RateLimits__Enabled=false to see it without the limits
+          --flood-rounds N     with --flood: rounds of (no flood, flood), --duration s each phase (default 3)
+          --flood-in-flight N  with --flood: REST requests the flooder keeps in flight (default 64)
+          --flood-token T      with --flood: valid (default: the flooder's own token) or forged (a token signed with
+                               a key no issuer has: every REST request is a 401; no hub connection)
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -234,6 +244,22 @@ public sealed class BenchOptions
                 case "--build": o.Build = true; break;
                 case "--compare": o.Compare = true; break;
                 case "--flood": o.Flood = true; break;
+                case "--flood-rounds":
+                    o.FloodRounds = int.TryParse(Value(), out var rounds) && rounds is > 0 and <= 100
+                        ? rounds : throw new ArgumentException("--flood-rounds takes a count from 1 to 100");
+                    break;
+                case "--flood-in-flight":
+                    o.FloodInFlight = int.TryParse(Value(), out var inFlight) && inFlight is > 0 and <= 100_000
+                        ? inFlight : throw new ArgumentException("--flood-in-flight takes a count from 1 to 100000");
+                    break;
+                case "--flood-token":
+                    o.FloodForged = Value() switch
+                    {
+                        "valid" => false,
+                        "forged" => true,
+                        var t => throw new ArgumentException($"--flood-token takes valid or forged, not '{t}'"),
+                    };
+                    break;
                 case "--order":
                     var order = Value();
                     o.PostgresFirst = order switch

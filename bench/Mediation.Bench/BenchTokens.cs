@@ -32,6 +32,16 @@ internal static class BenchTokens
         SigningCredentials = Credentials,
     });
 
+    /// <summary>A token that names the bench's issuer but is signed with a key it does not have: always refused.</summary>
+    public static string Forged(string userId, string role) => Handler.CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = Issuer,
+        Audience = "mediation",
+        Claims = new Dictionary<string, object> { ["sub"] = userId, ["role"] = role },
+        Expires = DateTime.UtcNow.AddDays(1),
+        SigningCredentials = new(new SymmetricSecurityKey(Key.Select(b => (byte)(b ^ 0x5a)).ToArray()), SecurityAlgorithms.HmacSha256),
+    });
+
     public static void Authenticate(HttpRequestMessage request, string userId, string role)
     {
         request.Headers.Add("X-User-Id", userId);

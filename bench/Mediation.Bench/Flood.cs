@@ -15,13 +15,12 @@ namespace Mediation.Bench;
 /// sends a message every 500 ms over the hub; latency is from the invoke to the merchant's push); one client — a
 /// merchant with <see cref="FloodDisputes"/> disputes of its own, so that its calls are not queued behind one dispute
 /// — sends messages round the disputes as fast as the service answers, over REST (64 requests in flight) and over one
-/// hub connection (32 invocations in flight). Two phases on one service: without the flood, then with it. Prints the
-/// probes' p50/p99/max in each, the ratio, and what the flood got through.
+/// hub connection (32 invocations in flight). After a warm-up, rounds of two phases on one service, without the flood
+/// and with it. Prints the probes' p50/p90/p99/max in each condition, the ratios, and what the flood got through.
 /// </summary>
 public static class Flood
 {
     private const int FloodDisputes = 20;
-    private const int RestInFlight = 64;
     private const int HubInFlight = 32;
     private static readonly TimeSpan ProbePeriod = TimeSpan.FromMilliseconds(500);
 
@@ -41,42 +40,59 @@ public static class Flood
         foreach (var p in probes) await p.AnswerOnceAsync(cancel);
 
         var duration = TimeSpan.FromSeconds(options.DurationSeconds);
-        progress.WriteLine("phase 1: probes only");
-        var cpu0 = deployment.CpuSeconds().Values.Sum() ?? 0;
-        var own0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        var quiet = await MeasureAsync(probes, duration, cancel);
-        var cpu1 = deployment.CpuSeconds().Values.Sum() ?? 0;
-        var own1 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        progress.WriteLine("phase 2: probes while one client floods");
-        using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var flood = new FloodCounts();
-        var flooding = FloodAsync(node, flooded, flooder, flood, stopFlood.Token);
-        var loud = await MeasureAsync(probes, duration, cancel);
-        var cpu2 = deployment.CpuSeconds().Values.Sum() ?? 0;
-        var own2 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        await stopFlood.CancelAsync();
-        await flooding;
-        foreach (var p in probes) await p.DisposeAsync();
+        // Warm-up, not measured: the probes and a flood together, so that neither measured phase pays for the JIT
+        // (dotnet-counters: up to 0.75 cores of JIT compilation in the first ~20 s after the service started).
+        progress.WriteLine($"warm-up: probes and flood together, {duration.TotalSeconds:0} s, not measured");
+        using (var stopWarmUp = CancellationTokenSource.CreateLinkedTokenSource(cancel))
+        {
+            var warmFlood = FloodAsync(node, flooded, flooder, options, new FloodCounts(), stopWarmUp.Token);
+            await MeasureAsync(probes, duration, [], cancel);
+            await stopWarmUp.CancelAsync();
+            await warmFlood;
+        }
 
-        var limits = options.Environment.FirstOrDefault(e => e.Key.Replace(":", "__").Equals("Mediation__RateLimits__Enabled", StringComparison.OrdinalIgnoreCase)).Value is "false"
-            ? "rate limits OFF (Mediation__RateLimits__Enabled=false)" : "rate limits ON (defaults)";
+        // Rounds of (no flood, flood), pooled by condition: the machine's own drift (a checkpoint, a neighbour's build)
+        // falls on both conditions instead of deciding a single pair of phases.
+        var quiet = new PhaseFigures();
+        var loud = new PhaseFigures();
+        var flood = new FloodCounts();
+        for (var round = 1; round <= options.FloodRounds; round++)
+        {
+            progress.WriteLine($"round {round}/{options.FloodRounds}: probes only, then probes while one client floods");
+            await quiet.MeasureAsync(probes, duration, deployment, cancel);
+            using var stopFlood = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            var flooding = FloodAsync(node, flooded, flooder, options, flood, stopFlood.Token);
+            await loud.MeasureAsync(probes, duration, deployment, cancel);
+            await stopFlood.CancelAsync();
+            await flooding; // held refusals come back within the hold: the next quiet phase starts clean
+        }
+        foreach (var p in probes) await p.DisposeAsync();
+        var q = quiet.Figures(probes.Count);
+        var l = loud.Figures(probes.Count);
+        var seconds = duration.TotalSeconds * options.FloodRounds;
+
+        string? Setting(string key) => options.Environment.LastOrDefault(e => e.Key.Replace(":", "__").Equals(key, StringComparison.OrdinalIgnoreCase)).Value;
+        var limits = Setting("Mediation__RateLimits__Enabled") is "false" ? "rate limits OFF (Mediation__RateLimits__Enabled=false)"
+            : Setting("Mediation__RateLimits__RefusalHold") is { } hold ? $"rate limits ON, refusals held {hold}" : "rate limits ON (defaults)";
+        var who = options.FloodForged ? "a forged token over REST only" : "its own token, REST and one hub connection";
         var text = new StringBuilder()
-            .AppendLine($"flood benchmark, {limits}; {options.Disputes} probe disputes at 2 messages/s each (consumer → merchant push), {duration.TotalSeconds:0} s per phase")
+            .AppendLine($"flood benchmark, {limits}; {options.Disputes} probe disputes at 2 messages/s each (consumer → merchant push); {options.FloodRounds} rounds of {duration.TotalSeconds:0} s without and {duration.TotalSeconds:0} s with the flood, after a {duration.TotalSeconds:0}-s warm-up")
             .AppendLine($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}")
-            .AppendLine("phase          probes  p50 ms   p99 ms   max ms  undelivered  server CPU  bench CPU (cores; the probes and the flooder share the bench process)")
-            .AppendLine(quiet.Line("no flood", (cpu1 - cpu0) / duration.TotalSeconds, (own1 - own0) / duration.TotalSeconds))
-            .AppendLine(loud.Line("flood", (cpu2 - cpu1) / duration.TotalSeconds, (own2 - own1) / duration.TotalSeconds))
-            .AppendLine($"p99 flood / no flood: {loud.P99 / quiet.P99:F2}   p50: {loud.P50 / quiet.P50:F2}")
-            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes, REST {RestInFlight} in flight + one hub connection {HubInFlight} in flight), per second of the phase:")
-            .AppendLine($"  REST: {flood.RestSent / duration.TotalSeconds:F0} sent, {flood.RestAccepted / duration.TotalSeconds:F1} accepted (201), {flood.Rest429 / duration.TotalSeconds:F0} refused 429, {flood.RestOther / duration.TotalSeconds:F1} other");
-        text.AppendLine($"  hub:  {flood.HubSent / duration.TotalSeconds:F0} sent, {flood.HubAccepted / duration.TotalSeconds:F1} accepted, {flood.Hub429 / duration.TotalSeconds:F0} refused 429, {flood.HubOther / duration.TotalSeconds:F1} other");
+            .AppendLine("condition      probes  samples  p50 ms   p90 ms   p99 ms   max ms  undelivered  server CPU  bench CPU (cores; the probes and the flooder share the bench process)")
+            .AppendLine(q.Line("no flood", quiet.ServerSeconds / seconds, quiet.OwnSeconds / seconds))
+            .AppendLine(l.Line("flood", loud.ServerSeconds / seconds, loud.OwnSeconds / seconds))
+            .AppendLine($"flood / no flood: p50 {l.P50 / q.P50:F2}   p90 {l.P90 / q.P90:F2}   p99 {l.P99 / q.P99:F2}   server CPU {loud.ServerSeconds / quiet.ServerSeconds:F2}")
+            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes with {who}; REST {options.FloodInFlight} in flight{(options.FloodForged ? "" : $", hub {HubInFlight} in flight")}), per second of flood:")
+            .AppendLine($"  REST: {flood.RestSent / seconds:F0} sent, {flood.RestAccepted / seconds:F1} accepted (201), {flood.Rest429 / seconds:F0} refused 429, {flood.Rest401 / seconds:F0} refused 401, {flood.RestOther / seconds:F1} other");
+        if (!options.FloodForged)
+            text.AppendLine($"  hub:  {flood.HubSent / seconds:F0} sent, {flood.HubAccepted / seconds:F1} accepted, {flood.Hub429 / seconds:F0} refused 429, {flood.HubOther / seconds:F1} other");
         Console.Out.Write(text.ToString());
         return 0;
     }
 
     private sealed class FloodCounts
     {
-        public long RestSent, RestAccepted, Rest429, RestOther, HubSent, HubAccepted, Hub429, HubOther;
+        public long RestSent, RestAccepted, Rest429, Rest401, RestOther, HubSent, HubAccepted, Hub429, HubOther;
     }
 
     /// <summary>One merchant's disputes, opened by as many consumers.</summary>
@@ -112,10 +128,11 @@ public static class Flood
         return (merchant, disputes);
     }
 
-    private static async Task FloodAsync(Uri node, string[] disputes, string merchantId, FloodCounts counts, CancellationToken stop)
+    private static async Task FloodAsync(Uri node, string[] disputes, string merchantId, BenchOptions options, FloodCounts counts, CancellationToken stop)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = RestInFlight }) { BaseAddress = node };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BenchTokens.For(merchantId, "merchant"));
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = options.FloodInFlight }) { BaseAddress = node, Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            options.FloodForged ? BenchTokens.Forged(merchantId, "merchant") : BenchTokens.For(merchantId, "merchant"));
         var turn = 0;
         string Next() => disputes[(int)((uint)Interlocked.Increment(ref turn) % disputes.Length)];
         var hub = new HubConnectionBuilder()
@@ -125,7 +142,7 @@ public static class Flood
                 o.SkipNegotiation = true;
             })
             .AddJsonProtocol().Build();
-        await hub.StartAsync(stop);
+        if (!options.FloodForged) await hub.StartAsync(stop);
 
         async Task RestLoop()
         {
@@ -137,6 +154,7 @@ public static class Flood
                     Interlocked.Increment(ref counts.RestSent);
                     if (response.StatusCode == HttpStatusCode.Created) Interlocked.Increment(ref counts.RestAccepted);
                     else if (response.StatusCode == HttpStatusCode.TooManyRequests) Interlocked.Increment(ref counts.Rest429);
+                    else if (response.StatusCode == HttpStatusCode.Unauthorized) Interlocked.Increment(ref counts.Rest401);
                     else Interlocked.Increment(ref counts.RestOther);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
@@ -163,20 +181,46 @@ public static class Flood
             }
         }
 
-        await Task.WhenAll(Enumerable.Range(0, RestInFlight).Select(_ => RestLoop())
-            .Concat(Enumerable.Range(0, HubInFlight).Select(_ => HubLoop())));
+        await Task.WhenAll(Enumerable.Range(0, options.FloodInFlight).Select(_ => RestLoop())
+            .Concat(Enumerable.Range(0, options.FloodForged ? 0 : HubInFlight).Select(_ => HubLoop())));
         await hub.DisposeAsync();
     }
 
-    private sealed record Figures(int Probes, double P50, double P99, double Max, int Undelivered)
+    private sealed record Figures(int Probes, int Samples, double P50, double P90, double P99, double Max, int Undelivered)
     {
-        public string Line(string phase, double cores, double benchCores) =>
-            $"{phase,-14} {Probes,6} {P50,7:F1} {P99,8:F1} {Max,8:F1} {Undelivered,12} {cores,11:F2} {benchCores,10:F2}";
+        public string Line(string condition, double cores, double benchCores) =>
+            $"{condition,-14} {Probes,6} {Samples,8} {P50,7:F1} {P90,8:F1} {P99,8:F1} {Max,8:F1} {Undelivered,12} {cores,11:F2} {benchCores,10:F2}";
     }
 
-    private static async Task<Figures> MeasureAsync(List<Probe> probes, TimeSpan duration, CancellationToken cancel)
+    /// <summary>The samples and CPU of one condition, over all its phases.</summary>
+    private sealed class PhaseFigures
     {
-        var samples = new ConcurrentBag<double>();
+        private readonly ConcurrentBag<double> _samples = [];
+        private int _undelivered;
+
+        public double ServerSeconds { get; private set; }
+        public double OwnSeconds { get; private set; }
+
+        public async Task MeasureAsync(List<Probe> probes, TimeSpan duration, Deployment deployment, CancellationToken cancel)
+        {
+            var server0 = deployment.CpuSeconds().Values.Sum() ?? 0;
+            var own0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+            _undelivered += await Flood.MeasureAsync(probes, duration, _samples, cancel);
+            ServerSeconds += (deployment.CpuSeconds().Values.Sum() ?? 0) - server0;
+            OwnSeconds += Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - own0;
+        }
+
+        public Figures Figures(int probes)
+        {
+            var sorted = _samples.Order().ToArray();
+            double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+            return new Figures(probes, sorted.Length, At(0.50), At(0.90), At(0.99), sorted.LastOrDefault(), _undelivered);
+        }
+    }
+
+    /// <summary>Every probe sends every 500 ms for <paramref name="duration"/>; round trips go to <paramref name="samples"/>; returns the undelivered.</summary>
+    private static async Task<int> MeasureAsync(List<Probe> probes, TimeSpan duration, ConcurrentBag<double> samples, CancellationToken cancel)
+    {
         var undelivered = 0;
         var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         var offset = ProbePeriod / probes.Count;
@@ -196,9 +240,7 @@ public static class Flood
                 if (result is { } ms) samples.Add(ms);
                 else Interlocked.Increment(ref undelivered);
         }));
-        var sorted = samples.Order().ToArray();
-        double At(double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-        return new Figures(probes.Count, At(0.50), At(0.99), sorted.LastOrDefault(), undelivered);
+        return undelivered;
     }
 
     /// <summary>One unrelated dispute: its consumer sends, its merchant's push closes the round trip.</summary>

@@ -29,9 +29,6 @@ public sealed class AbuseLimitTests : IAsyncLifetime
             ["Mediation:RateLimits:Offers:PerUser:ReplenishmentPeriod"] = Long,
             ["Mediation:RateLimits:Evidence:PerUser:TokenLimit"] = "1",
             ["Mediation:RateLimits:Evidence:PerUser:ReplenishmentPeriod"] = Long,
-            ["Mediation:RateLimits:HubCalls:TokenLimit"] = "3",
-            ["Mediation:RateLimits:HubCalls:TokensPerPeriod"] = "3",
-            ["Mediation:RateLimits:HubCalls:ReplenishmentPeriod"] = "00:00:02",
         },
     };
 
@@ -115,43 +112,50 @@ public sealed class AbuseLimitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_hub_connection_past_its_allowance_gets_429_and_stays_usable()
+    public async Task REST_and_the_hub_share_a_users_message_allowance()
     {
         var s = await Scenario.PaidOrderAsync(_factory.As);
         var dispute = await s.OpenDisputeAsync();
-        await using var merchant = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.MerchantId, "merchant");
+        await using var consumer = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.ConsumerId, "consumer");
+        await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "rest 1" }));
+        await Scenario.EventAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "rest 2" }));
+        await consumer.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "hub 3");
+        var before = await s.TimelineAsync(dispute.DisputeId);
 
-        // Twelve calls at once on one connection: three in the bucket, a few more refilled at most.
-        var calls = Enumerable.Range(0, 12).Select(i => merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, $"burst {i}")).ToList();
-        var accepted = new List<long>();
-        var refusals = new List<string>();
-        foreach (var call in calls)
+        // The allowance (3) is used up over both: a fourth is refused on the hub and on REST, however it comes.
+        var refused = await Assert.ThrowsAsync<HubException>(() => consumer.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "hub 4"));
+        Assert.StartsWith("429 Too many calls: too many messages from you", refused.Message);
+        Assert.Matches(@"\(retry after \d+ s\)$", refused.Message);
+        await AssertTooManyAsync(await s.Consumer.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "rest 4" }), "messages");
+        Assert.Equal(before.Select(e => e.Seq), (await s.TimelineAsync(dispute.DisputeId)).Select(e => e.Seq));
+
+        // A second connection of the same user has its own connection allowance, not a second message allowance.
+        await using var again = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.ConsumerId, "consumer");
+        await Assert.ThrowsAsync<HubException>(() => again.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "hub 5"));
+        // The merchant's allowance is its own.
+        await Scenario.EventAsync(await s.Merchant.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "answer" }));
+    }
+
+    [Fact]
+    public async Task Each_of_a_merchants_staff_has_an_allowance_of_their_own()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        HttpClient Staff(string id)
         {
-            try { accepted.Add(await call); }
-            catch (HubException e) { refusals.Add(e.Message); }
+            var client = _factory.CreateClient();
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                TestTokens.For(id, "merchant-staff", new Dictionary<string, object> { ["merchant"] = s.MerchantId }));
+            return client;
         }
-        Assert.NotEmpty(refusals);
-        Assert.All(refusals, message =>
-        {
-            Assert.StartsWith("429 Too many calls: too many calls on this connection", message);
-            Assert.Matches(@"\(retry after \d+ s\)$", message);
-        });
+        using var ana = Staff($"ana-{s.MerchantId}");
+        using var bo = Staff($"bo-{s.MerchantId}");
+        for (var i = 0; i < 3; i++)
+            await Scenario.EventAsync(await ana.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = $"ana {i}" }));
+        await AssertTooManyAsync(await ana.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "ana again" }), "messages");
 
-        // The refused calls did nothing: exactly the accepted messages are on the timeline.
-        var timeline = await s.TimelineAsync(dispute.DisputeId);
-        Assert.Equal(accepted.Count, timeline.Count(e => e.Type == DisputeEventType.Message));
-        Assert.Equal(accepted.Order(), timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Seq));
-
-        // Still connected; once the bucket refills, the same connection goes on.
-        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
-        long? later = null;
-        await Poll.UntilAsync(async () =>
-        {
-            try { later = await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "after the pause"); return true; }
-            catch (HubException e) when (e.Message.StartsWith("429 ", StringComparison.Ordinal)) { return false; }
-        }, TimeSpan.FromSeconds(15), "accepted again after the refill");
-        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
-        Assert.Contains(await s.TimelineAsync(dispute.DisputeId), e => e.Seq == later && e.Text == "after the pause");
+        // Another agent of the same merchant is a different person: not refused for Ana's messages.
+        await Scenario.EventAsync(await bo.PostAsJsonAsync($"/api/disputes/{dispute.DisputeId}/messages", new { text = "bo" }));
     }
 
     [Fact]
@@ -227,5 +231,63 @@ public sealed class AddressLimitTests : IAsyncLifetime
 
         // Offers are a different allowance: the address's messages being used up does not stop them.
         await Scenario.EventAsync(await b.Merchant.PostAsJsonAsync($"/api/disputes/{db.DisputeId}/offers", new { remedy = "PartialRefund", amount = 50 }));
+    }
+}
+
+/// <summary>A hub connection past its own allowance of calls (whatever the method) gets a HubException in the REST shape and stays usable.</summary>
+public sealed class HubCallLimitTests : IAsyncLifetime
+{
+    private readonly ApiFactory _factory = new()
+    {
+        Settings =
+        {
+            ["Mediation:RateLimits:HubCalls:TokenLimit"] = "3",
+            ["Mediation:RateLimits:HubCalls:TokensPerPeriod"] = "3",
+            ["Mediation:RateLimits:HubCalls:ReplenishmentPeriod"] = "00:00:02",
+        },
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task A_hub_connection_past_its_allowance_gets_429_and_stays_usable()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync();
+        await using var merchant = await PartyConnection.ConnectAsync(_factory.BaseAddress, s.MerchantId, "merchant");
+
+        // Twelve calls at once on one connection: three in the bucket, a few more refilled at most.
+        var calls = Enumerable.Range(0, 12).Select(i => merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, $"burst {i}")).ToList();
+        var accepted = new List<long>();
+        var refusals = new List<string>();
+        foreach (var call in calls)
+        {
+            try { accepted.Add(await call); }
+            catch (HubException e) { refusals.Add(e.Message); }
+        }
+        Assert.NotEmpty(refusals);
+        Assert.All(refusals, message =>
+        {
+            Assert.StartsWith("429 Too many calls: too many calls on this connection", message);
+            Assert.Matches(@"\(retry after \d+ s\)$", message);
+        });
+
+        // The refused calls did nothing: exactly the accepted messages are on the timeline.
+        var timeline = await s.TimelineAsync(dispute.DisputeId);
+        Assert.Equal(accepted.Count, timeline.Count(e => e.Type == DisputeEventType.Message));
+        Assert.Equal(accepted.Order(), timeline.Where(e => e.Type == DisputeEventType.Message).Select(e => e.Seq));
+
+        // Still connected; once the bucket refills, the same connection goes on.
+        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
+        long? later = null;
+        await Poll.UntilAsync(async () =>
+        {
+            try { later = await merchant.Hub.InvokeAsync<long>("SendMessage", dispute.DisputeId, "after the pause"); return true; }
+            catch (HubException e) when (e.Message.StartsWith("429 ", StringComparison.Ordinal)) { return false; }
+        }, TimeSpan.FromSeconds(15), "accepted again after the refill");
+        Assert.Equal(HubConnectionState.Connected, merchant.Hub.State);
+        Assert.Contains(await s.TimelineAsync(dispute.DisputeId), e => e.Seq == later && e.Text == "after the pause");
     }
 }

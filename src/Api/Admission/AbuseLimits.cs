@@ -74,6 +74,20 @@ public sealed class AbuseLimitOptions
     /// <summary>Calls on one hub connection, whatever the method.</summary>
     public TokenBucket HubCalls { get; set; } = new() { TokenLimit = 200, TokensPerPeriod = 20 };
 
+    /// <summary>
+    /// How long a refusal (a 429, or a 401 on an endpoint that needs a token) is held before it is answered, once its
+    /// address has used up <see cref="FreeRefusals"/>; never longer than a 429's Retry-After. A client that ignores
+    /// refusals and keeps N requests in flight then gets about N answers a second instead of as many as the service
+    /// can refuse, which cost the CPU that storing them would have. Zero answers every refusal at once.
+    /// </summary>
+    public TimeSpan RefusalHold { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Refusals answered at once, per remote address: a person whose token expired, a client that backs off.</summary>
+    public TokenBucket FreeRefusals { get; set; } = new() { TokenLimit = 20, TokensPerPeriod = 5 };
+
+    /// <summary>Refusals held at once, whoever sent them; past it a refusal is answered at once (memory stays bounded).</summary>
+    public int MaxHeldRefusals { get; set; } = 5000;
+
     public RouteLimit For(string policy) => policy switch
     {
         AbuseLimits.Disputes => Disputes,
@@ -87,7 +101,8 @@ public sealed class AbuseLimitOptions
 /// <summary>
 /// Abuse limits: named rate-limiting policies on the routes that create things (disputes, messages, offers, evidence),
 /// each a chain of a per-user and a per-address token bucket; and a token bucket per hub connection. A refused call is
-/// answered before anything ran — 429 with Retry-After on REST, "429 Too many calls" on the hub — so nothing changed.
+/// refused before anything ran — 429 with Retry-After on REST, "429 Too many calls" on the hub — so nothing changed,
+/// and answered after a short hold (<see cref="RefusalHold"/>) so that refusing a flood costs no more than waiting.
 /// </summary>
 public static class AbuseLimits
 {
@@ -101,10 +116,12 @@ public static class AbuseLimits
         var services = builder.Services;
         services.AddOptions<AbuseLimitOptions>().Bind(builder.Configuration.GetSection(AbuseLimitOptions.Section));
         services.AddSingleton<HubCallLimit>();
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<AbuseLimitOptions>>((limiter, options) =>
+        services.AddSingleton<RefusalHold>();
+        services.AddSingleton<RequesterLimits>();
+        services.AddOptions<RateLimiterOptions>().Configure<RequesterLimits>((limiter, limits) =>
         {
-            foreach (var name in (string[])[Disputes, Messages, Offers, Evidence])
-                limiter.AddPolicy(name, new RequesterPolicy(name, options.Value));
+            foreach (var name in RequesterLimits.Names)
+                limiter.AddPolicy(name, new RequesterPolicy(name, limits));
         });
         // Outermost of the hub filters (registered before AddSignalR's): a flooding connection costs no admission permit.
         services.Configure<HubOptions>(o => o.AddFilter<HubCallLimitFilter>());
@@ -117,11 +134,12 @@ public static class AbuseLimits
             $"{what}; nothing was done, retry later with the same Idempotency-Key",
             Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
 
-    /// <summary>Writes a 429 ProblemDetails with Retry-After (from the refused lease).</summary>
+    /// <summary>Writes a 429 ProblemDetails with Retry-After (from the refused lease), once the refusal was held.</summary>
     public static async ValueTask WriteTooManyAsync(OnRejectedContext context, string what)
     {
         var http = context.HttpContext;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+        var retryAfter = RetryAfterOf(context.Lease);
+        if (!await http.RequestServices.GetRequiredService<RefusalHold>().HoldAsync(http, retryAfter)) return;
         var problem = TooMany(what, retryAfter);
         http.Response.StatusCode = problem.Status;
         http.Response.Headers.RetryAfter = problem.RetryAfterSeconds!.Value.ToString();
@@ -132,8 +150,24 @@ public static class AbuseLimits
         });
     }
 
+    internal static TimeSpan RetryAfterOf(RateLimitLease lease) =>
+        lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The person calling: merchant staff each have their own allowance (they act for one merchant, but a merchant's
+    /// many agents are many people), everyone else their user id.
+    /// </summary>
     internal static string? UserOf(ClaimsPrincipal user) =>
-        user.Identity?.IsAuthenticated == true ? user.FindFirstValue(ClaimTypes.NameIdentifier) : null;
+        user.Identity?.IsAuthenticated != true ? null
+        : user.FindFirstValue(Identity.MediationClaims.Staff) is { } staff ? $"staff:{staff}@{user.FindFirstValue(ClaimTypes.NameIdentifier)}"
+        : user.FindFirstValue(ClaimTypes.NameIdentifier);
+
+    internal static string Describe(string name) => name switch
+    {
+        Disputes => "disputes opened",
+        Evidence => "evidence uploads",
+        _ => name,
+    };
 
     internal static string AddressOf(HttpContext http) => http.Connection.RemoteIpAddress is { } ip
         ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString()
@@ -141,44 +175,54 @@ public static class AbuseLimits
 }
 
 /// <summary>Who is calling, as far as the limits are concerned.</summary>
-internal readonly record struct Requester(string? User, string Address);
+public readonly record struct Requester(string? User, string Address);
 
 /// <summary>
-/// One named policy: the middleware keeps a limiter per (user, address); each is a view of two shared partitioned
-/// limiters chained, one keyed by user and one by address, so that a user is limited wherever it comes from and an
-/// address whoever uses it.
+/// The per-user and per-address buckets of each limited action, shared by REST's policies and the hub's methods that
+/// do the same thing (a message is a message, sent over either): each action is two partitioned limiters chained, one
+/// keyed by user and one by address, so that a user is limited wherever it comes from and an address whoever uses it.
 /// </summary>
-internal sealed class RequesterPolicy : IRateLimiterPolicy<Requester>
+public sealed class RequesterLimits : IDisposable
 {
-    private readonly string _name;
-    private readonly PartitionedRateLimiter<Requester> _chain;
+    public static readonly string[] Names = [AbuseLimits.Disputes, AbuseLimits.Messages, AbuseLimits.Offers, AbuseLimits.Evidence];
 
-    public RequesterPolicy(string name, AbuseLimitOptions options)
+    private readonly Dictionary<string, PartitionedRateLimiter<Requester>> _chains = [];
+
+    public RequesterLimits(IOptions<AbuseLimitOptions> options)
     {
-        _name = name;
-        var limits = options.For(name);
-        var perUser = PartitionedRateLimiter.Create<Requester, string>(r =>
-            !options.Enabled || r.User is null || limits.PerUser.Off
-                ? RateLimitPartition.GetNoLimiter("")
-                : RateLimitPartition.GetTokenBucketLimiter(r.User, _ => limits.PerUser.ToOptions()));
-        var perAddress = PartitionedRateLimiter.Create<Requester, string>(r =>
-            !options.Enabled || limits.PerIp.Off
-                ? RateLimitPartition.GetNoLimiter("")
-                : RateLimitPartition.GetTokenBucketLimiter(r.Address, _ => limits.PerIp.ToOptions()));
-        // The user's bucket first: a call it refuses costs the address nothing, so one flooding user cannot use up
-        // the address's allowance for the others behind it.
-        _chain = PartitionedRateLimiter.CreateChained(perUser, perAddress);
+        var o = options.Value;
+        foreach (var name in Names)
+        {
+            var limits = o.For(name);
+            var perUser = PartitionedRateLimiter.Create<Requester, string>(r =>
+                !o.Enabled || r.User is null || limits.PerUser.Off
+                    ? RateLimitPartition.GetNoLimiter("")
+                    : RateLimitPartition.GetTokenBucketLimiter(r.User, _ => limits.PerUser.ToOptions()));
+            var perAddress = PartitionedRateLimiter.Create<Requester, string>(r =>
+                !o.Enabled || limits.PerIp.Off
+                    ? RateLimitPartition.GetNoLimiter("")
+                    : RateLimitPartition.GetTokenBucketLimiter(r.Address, _ => limits.PerIp.ToOptions()));
+            // The user's bucket first: a call it refuses costs the address nothing, so one flooding user cannot use up
+            // the address's allowance for the others behind it.
+            _chains[name] = PartitionedRateLimiter.CreateChained(perUser, perAddress);
+        }
     }
 
-    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
-        AbuseLimits.WriteTooManyAsync(context, $"too many {Describe(_name)} from you in a short time");
+    internal PartitionedRateLimiter<Requester> For(string name) => _chains[name];
 
-    private static string Describe(string name) => name switch
+    public void Dispose()
     {
-        AbuseLimits.Disputes => "disputes opened",
-        AbuseLimits.Evidence => "evidence uploads",
-        _ => name,
-    };
+        foreach (var chain in _chains.Values) chain.Dispose();
+    }
+}
+
+/// <summary>One named policy: the middleware keeps a limiter per (user, address), each a view of the shared chain.</summary>
+internal sealed class RequesterPolicy(string name, RequesterLimits limits) : IRateLimiterPolicy<Requester>
+{
+    private readonly PartitionedRateLimiter<Requester> _chain = limits.For(name);
+
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => (context, _) =>
+        AbuseLimits.WriteTooManyAsync(context, $"too many {AbuseLimits.Describe(name)} from you in a short time");
 
     public RateLimitPartition<Requester> GetPartition(HttpContext httpContext)
     {
@@ -222,19 +266,94 @@ public sealed class HubCallLimit(IOptions<AbuseLimitOptions> options) : IDisposa
     public void Dispose() => _connections.Dispose();
 }
 
-/// <summary>Refuses a hub call past its connection's allowance, before it runs, in the shape of the other HubExceptions.</summary>
-public sealed class HubCallLimitFilter(HubCallLimit limit) : IHubFilter
+/// <summary>
+/// Refuses a hub call past its connection's allowance, or a message or offer past its sender's (the same buckets as
+/// REST's), before it runs, in the shape of the other HubExceptions, once the refusal was held: a connection runs one
+/// call at a time, so a flooding connection waits out its own refusals.
+/// </summary>
+public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits requesters, RefusalHold hold) : IHubFilter
 {
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        using (var lease = limit.Acquire(invocationContext.Context.ConnectionId))
+        var context = invocationContext.Context;
+        var address = context.GetHttpContext() is { } http ? AbuseLimits.AddressOf(http) : context.ConnectionId;
+        (string What, TimeSpan RetryAfter)? refused = null;
+        using (var lease = limit.Acquire(context.ConnectionId))
+            if (!lease.IsAcquired) refused = ("too many calls on this connection in a short time", AbuseLimits.RetryAfterOf(lease));
+        if (refused is null && ActionOf(invocationContext.HubMethodName) is { } action)
         {
-            if (!lease.IsAcquired)
-            {
-                var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-                throw new HubException(AbuseLimits.TooMany("too many calls on this connection in a short time", retryAfter).ToString());
-            }
+            using var lease = requesters.For(action).AttemptAcquire(new Requester(AbuseLimits.UserOf(context.User!), address));
+            if (!lease.IsAcquired) refused = ($"too many {AbuseLimits.Describe(action)} from you in a short time", AbuseLimits.RetryAfterOf(lease));
+        }
+        if (refused is var (what, retryAfter))
+        {
+            await hold.HoldAsync(address, retryAfter, context.ConnectionAborted);
+            throw new HubException(AbuseLimits.TooMany(what, retryAfter).ToString());
         }
         return await next(invocationContext);
     }
+
+    /// <summary>The hub methods that do what a limited REST route does.</summary>
+    private static string? ActionOf(string method) => method switch
+    {
+        nameof(Realtime.NegotiationHub.SendMessage) => AbuseLimits.Messages,
+        nameof(Realtime.NegotiationHub.MakeOffer) => AbuseLimits.Offers,
+        _ => null,
+    };
+}
+
+/// <summary>
+/// Holds refusals (<see cref="AbuseLimitOptions.RefusalHold"/>) once their address has used up its free ones: a held
+/// refusal is an open request and a timer, no CPU, so a client that keeps N requests in flight past its allowance
+/// sends about N a second instead of thousands. At most <see cref="AbuseLimitOptions.MaxHeldRefusals"/> at once.
+/// </summary>
+public sealed class RefusalHold : IDisposable
+{
+    private readonly AbuseLimitOptions _options;
+    private readonly PartitionedRateLimiter<string> _free;
+    private int _held;
+
+    public RefusalHold(IOptions<AbuseLimitOptions> options)
+    {
+        _options = options.Value;
+        _free = PartitionedRateLimiter.Create<string, string>(address =>
+            !_options.Enabled || _options.FreeRefusals.Off
+                ? RateLimitPartition.GetNoLimiter("")
+                : RateLimitPartition.GetTokenBucketLimiter(address, _ => _options.FreeRefusals.ToOptions()));
+    }
+
+    /// <summary>Refusals being held now.</summary>
+    public int Held => Volatile.Read(ref _held);
+
+    /// <summary>Waits out the hold for a refused request; false when the caller went away meanwhile (nothing to answer).</summary>
+    public ValueTask<bool> HoldAsync(HttpContext http, TimeSpan? retryAfter = null) =>
+        HoldAsync(AbuseLimits.AddressOf(http), retryAfter, http.RequestAborted);
+
+    public async ValueTask<bool> HoldAsync(string address, TimeSpan? retryAfter, CancellationToken aborted)
+    {
+        var hold = retryAfter < _options.RefusalHold ? retryAfter.Value : _options.RefusalHold;
+        if (!_options.Enabled || hold <= TimeSpan.Zero) return true;
+        using (var free = _free.AttemptAcquire(address))
+            if (free.IsAcquired) return true;
+        if (Interlocked.Increment(ref _held) > _options.MaxHeldRefusals)
+        {
+            Interlocked.Decrement(ref _held);
+            return true;
+        }
+        try
+        {
+            await Task.Delay(hold, aborted);
+            return true;
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            return false;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _held);
+        }
+    }
+
+    public void Dispose() => _free.Dispose();
 }

@@ -100,6 +100,8 @@ public static class BearerAuthentication
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
+                        // A flood of bad or missing tokens is held like any refusal, past its address's free ones.
+                        if (!await context.HttpContext.RequestServices.GetRequiredService<Admission.RefusalHold>().HoldAsync(context.HttpContext)) return;
                         var detail = context.HttpContext.Items[typeof(BearerAuthentication)] as string
                             ?? Refusal(context.AuthenticateFailure)
                             ?? (!developmentIdentity && DevelopmentIdentityHandler.IsPresent(context.HttpContext)
