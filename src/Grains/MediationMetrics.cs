@@ -28,7 +28,7 @@ public sealed class MediationMetrics
         _ruled = meter.CreateCounter<long>("mediation.disputes.ruled", "{dispute}", "Disputes ruled by a mediator");
         _firstResponse = meter.CreateHistogram<double>("mediation.first_response.duration", "s", "Time from a dispute's opening to the merchant's first response",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [60, 300, 900, 1800, 3600, 7200, 14400, 28800, 43200, 86400, 172800] });
-        _webhookDeliveries = meter.CreateCounter<long>("mediation.webhook.deliveries", "{attempt}", "Webhook delivery attempts to the payment platform, by outcome");
+        _webhookDeliveries = meter.CreateCounter<long>("mediation.webhook.deliveries", "{attempt}", "Webhook delivery attempts to the payment platform and partner platforms, by outcome");
         _webhookRetries = meter.CreateCounter<long>("mediation.webhook.retries", "{attempt}", "Webhook delivery attempts after the first, for the same instruction");
         meter.CreateObservableGauge("mediation.desk.queue.length", ObserveDesks, "{case}",
             "Cases at a city's mediation desk: waiting for a mediator, or assigned");

@@ -13,26 +13,34 @@ namespace Mediation.Grains.Enforcement;
 /// (exponential backoff with jitter) while the activation lives; a reminder brings the work back after a restart
 /// or the loss of a silo.
 /// </summary>
-public sealed class InstructionGrain(
-    [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
-    WebhookOutbox outbox,
-    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
-    MediationMetrics metrics,
-    ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
+public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
 {
-    private const string OutboxReminder = "outbox";
+    private readonly IPersistentState<InstructionRecord> _record;
+    private readonly WebhookOutbox _outbox;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<InstructionGrain> _logger;
+    private readonly OutboxSchedule _schedule;
 
-    private readonly WebhookOptions _options = outbox.Options;
-    private IGrainTimer? _workTimer;
-    private bool _reminderArmed;
+    public InstructionGrain(
+        [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
+        WebhookOutbox outbox,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+        ILogger<InstructionGrain> logger)
+    {
+        _record = record;
+        _outbox = outbox;
+        _clock = clock;
+        _logger = logger;
+        _schedule = new OutboxSchedule(this, outbox.Options.ReminderPeriod, WorkAsync);
+    }
 
-    private InstructionRecord State => record.State;
-    private DateTimeOffset Now => clock.GetUtcNow();
+    private InstructionRecord State => _record.State;
+    private DateTimeOffset Now => _clock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Woken by the reminder, a call or a restart: pick up what was left at once (or when the next attempt is due).
-        if (State.HasWork) ScheduleWork(State.NextAttemptAt is { } next && next > Now ? next - Now : TimeSpan.Zero);
+        _schedule.Resume(State.HasWork, State, Now);
         return Task.CompletedTask;
     }
 
@@ -48,9 +56,8 @@ public sealed class InstructionGrain(
         }
         State.Instruction = instruction;
         State.NextAttemptAt = Now;
-        await record.WriteStateAsync();
-        await ArmReminderAsync();
-        ScheduleWork(TimeSpan.Zero);
+        await _record.WriteStateAsync();
+        await _schedule.StartAsync();
     }
 
     public async Task<InstructionStatus> ReportAsync(Caller caller, InstructionOutcome outcome, string? reason)
@@ -72,8 +79,8 @@ public sealed class InstructionGrain(
         State.Delivered = true;
         State.NextAttemptAt = null;
         State.Unnotified.Add(new InstructionNotice(outcome, reason));
-        await record.WriteStateAsync();
-        await ArmReminderAsync();
+        await _record.WriteStateAsync();
+        await _schedule.ArmAsync();
         await TellDisputeAsync();
         return State.Status();
     }
@@ -87,42 +94,21 @@ public sealed class InstructionGrain(
             : throw MediationException.Forbidden($"{caller} may not read instruction {instruction.InstructionId}");
     }
 
-    /// <summary>The reminder's pass: a delivery attempt only once it is due, so it never runs ahead of the backoff.</summary>
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == OutboxReminder ? WorkAsync(onlyWhenDue: true, CancellationToken.None) : Task.CompletedTask;
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _schedule.ReceiveReminder(reminderName);
 
-    /// <summary>The timer's pass: it was set for the attempt, so it attempts.</summary>
-    private Task OnWorkTimerAsync(CancellationToken cancellationToken) => WorkAsync(onlyWhenDue: false, cancellationToken);
-
-    /// <summary>One pass over what is outstanding: a delivery attempt, then the dispute's notices.</summary>
+    /// <summary>One pass over what is outstanding: a delivery attempt (the reminder's only once due), then the dispute's notices.</summary>
     private async Task WorkAsync(bool onlyWhenDue, CancellationToken cancellationToken)
     {
-        var due = !onlyWhenDue || WebhookOutbox.IsDue(State, Now);
-        if (State.AwaitsDelivery && due) await AttemptDeliveryAsync(cancellationToken);
-        await TellDisputeAsync();
-    }
-
-    private async Task AttemptDeliveryAsync(CancellationToken cancellationToken)
-    {
-        var instruction = State.Instruction!;
-        var body = JsonSerializer.Serialize(InstructionWebhook.From(instruction), MediationJson.Options);
-        var result = await outbox.SendAsync(new OutgoingWebhook(WebhookTargets.PaymentPlatform, instruction.InstructionId, body), Now, cancellationToken);
-        // A report may have come in while the call was out.
-        if (!State.AwaitsDelivery) return;
-        if (result == WebhookDelivery.NotConfigured) return; // stays in the outbox; the reminder looks again every period
-        var retryIn = outbox.Record(State, result, Now);
-        await record.WriteStateAsync(cancellationToken);
-        if (retryIn is { } delay)
+        if (State.AwaitsDelivery && (!onlyWhenDue || WebhookOutbox.IsDue(State, Now)))
         {
-            metrics.WebhookAttempted(delivered: false, State.DeliveryAttempts);
-            logger.Log(WebhookOutbox.WorthWarning(State.DeliveryAttempts) ? LogLevel.Warning : LogLevel.Information,
-                "Instruction {InstructionId} not delivered (attempt {Attempts}); next attempt in {Delay}", instruction.InstructionId, State.DeliveryAttempts, delay);
-            ScheduleWork(delay);
-            return;
+            var instruction = State.Instruction!;
+            var body = JsonSerializer.Serialize(InstructionWebhook.From(instruction), MediationJson.Options);
+            var webhook = new OutgoingWebhook(WebhookTargets.PaymentPlatform, instruction.InstructionId, body);
+            // A report may come in while the call is out: then the outbox has nothing to record.
+            var attempt = await _outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, _record.WriteStateAsync, Now, cancellationToken);
+            if (attempt.RetryIn is { } delay) _schedule.RunIn(delay);
         }
-        metrics.WebhookAttempted(delivered: true, State.DeliveryAttempts);
-        logger.LogInformation("Instruction {InstructionId} delivered after {Attempts} attempt(s)", instruction.InstructionId, State.DeliveryAttempts);
-        await DisarmReminderIfIdleAsync();
+        await TellDisputeAsync();
     }
 
     /// <summary>Passes each report on to the dispute, oldest first, until it acknowledges; on failure the reminder tries again.</summary>
@@ -142,35 +128,19 @@ public sealed class InstructionGrain(
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Dispute {DisputeId} has not taken the report {Outcome} of instruction {InstructionId} yet; retried every {Period}",
-                    instruction.DisputeId, notice.Outcome, instruction.InstructionId, _options.ReminderPeriod);
+                _logger.LogWarning(e, "Dispute {DisputeId} has not taken the report {Outcome} of instruction {InstructionId} yet; retried every {Period}",
+                    instruction.DisputeId, notice.Outcome, instruction.InstructionId, _outbox.Options.ReminderPeriod);
                 return;
             }
             State.Unnotified.RemoveAt(0);
-            await record.WriteStateAsync();
+            await _record.WriteStateAsync();
         }
         await DisarmReminderIfIdleAsync();
     }
 
-    private void ScheduleWork(TimeSpan due)
-    {
-        _workTimer?.Dispose();
-        _workTimer = this.RegisterGrainTimer(OnWorkTimerAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
-    }
-
-    private async Task ArmReminderAsync()
-    {
-        if (_reminderArmed) return;
-        await this.RegisterOrUpdateReminder(OutboxReminder, _options.ReminderPeriod, _options.ReminderPeriod);
-        _reminderArmed = true;
-    }
-
     private async Task DisarmReminderIfIdleAsync()
     {
-        if (State.HasWork) return;
-        var existing = await this.GetReminder(OutboxReminder);
-        if (existing is not null) await this.UnregisterReminder(existing);
-        _reminderArmed = false;
+        if (!State.HasWork) await _schedule.DisarmAsync();
     }
 
     private Instruction RequireInstruction() =>

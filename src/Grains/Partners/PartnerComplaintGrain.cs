@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Mediation.Grains.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 
 namespace Mediation.Grains.Partners;
@@ -23,21 +22,30 @@ public sealed class PartnerComplaintRecord : IWebhookOutboxEntry
 /// same outbox as instructions (<see cref="WebhookOutbox"/>: signed, retried with backoff until a 2xx, resumed by a
 /// reminder after a restart). The platform's answers come back through the API to the dispute's timeline.
 /// </summary>
-public sealed class PartnerComplaintGrain(
-    [PersistentState("partner-complaint", MediationStorage.Name)] IPersistentState<PartnerComplaintRecord> record,
-    WebhookOutbox outbox,
-    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
-    ILogger<PartnerComplaintGrain> logger) : Grain, IPartnerComplaintGrain, IRemindable
+public sealed class PartnerComplaintGrain : Grain, IPartnerComplaintGrain, IRemindable
 {
-    private const string OutboxReminder = "outbox";
-    private IGrainTimer? _workTimer;
+    private readonly IPersistentState<PartnerComplaintRecord> _record;
+    private readonly WebhookOutbox _outbox;
+    private readonly TimeProvider _clock;
+    private readonly OutboxSchedule _schedule;
 
-    private PartnerComplaintRecord State => record.State;
-    private DateTimeOffset Now => clock.GetUtcNow();
+    public PartnerComplaintGrain(
+        [PersistentState("partner-complaint", MediationStorage.Name)] IPersistentState<PartnerComplaintRecord> record,
+        WebhookOutbox outbox,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock)
+    {
+        _record = record;
+        _outbox = outbox;
+        _clock = clock;
+        _schedule = new OutboxSchedule(this, outbox.Options.ReminderPeriod, AttemptAsync);
+    }
+
+    private PartnerComplaintRecord State => _record.State;
+    private DateTimeOffset Now => _clock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (State.AwaitsDelivery) ScheduleAttempt(State.NextAttemptAt is { } next && next > Now ? next - Now : TimeSpan.Zero);
+        _schedule.Resume(State.AwaitsDelivery, State, Now);
         return Task.CompletedTask;
     }
 
@@ -48,50 +56,27 @@ public sealed class PartnerComplaintGrain(
         if (State.Complaint is not null) return; // forwarded once; the dispute retrying its effect changes nothing
         State.Complaint = complaint;
         State.NextAttemptAt = Now;
-        await record.WriteStateAsync();
-        await this.RegisterOrUpdateReminder(OutboxReminder, outbox.Options.ReminderPeriod, outbox.Options.ReminderPeriod);
-        ScheduleAttempt(TimeSpan.Zero);
+        await _record.WriteStateAsync();
+        await _schedule.StartAsync();
     }
 
     public Task<(int Attempts, bool Delivered)> GetDeliveryAsync() => Task.FromResult((State.DeliveryAttempts, State.Delivered));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == OutboxReminder && WebhookOutbox.IsDue(State, Now) ? AttemptAsync(CancellationToken.None) : Task.CompletedTask;
+    public Task ReceiveReminder(string reminderName, TickStatus status) => _schedule.ReceiveReminder(reminderName);
 
-    private async Task AttemptAsync(CancellationToken cancellationToken)
+    private async Task AttemptAsync(bool onlyWhenDue, CancellationToken cancellationToken)
     {
         if (!State.AwaitsDelivery)
         {
-            await DisarmReminderAsync();
+            await _schedule.DisarmAsync();
             return;
         }
+        if (onlyWhenDue && !WebhookOutbox.IsDue(State, Now)) return;
         var complaint = State.Complaint!;
         var body = JsonSerializer.Serialize(PartnerComplaintWebhook.From(complaint), MediationJson.Options);
         var webhook = new OutgoingWebhook(WebhookTargets.Partner(complaint.Platform), complaint.ComplaintId, body);
-        var result = await outbox.SendAsync(webhook, Now, cancellationToken);
-        if (result == WebhookDelivery.NotConfigured) return; // the reminder looks again every period
-        var retryIn = outbox.Record(State, result, Now);
-        await record.WriteStateAsync(cancellationToken);
-        if (retryIn is { } delay)
-        {
-            logger.Log(WebhookOutbox.WorthWarning(State.DeliveryAttempts) ? LogLevel.Warning : LogLevel.Information,
-                "Complaint {ComplaintId} not delivered to {Platform} (attempt {Attempts}); next attempt in {Delay}",
-                complaint.ComplaintId, complaint.Platform, State.DeliveryAttempts, delay);
-            ScheduleAttempt(delay);
-            return;
-        }
-        logger.LogInformation("Complaint {ComplaintId} delivered to {Platform} after {Attempts} attempt(s)", complaint.ComplaintId, complaint.Platform, State.DeliveryAttempts);
-        await DisarmReminderAsync();
-    }
-
-    private void ScheduleAttempt(TimeSpan due)
-    {
-        _workTimer?.Dispose();
-        _workTimer = this.RegisterGrainTimer(AttemptAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan));
-    }
-
-    private async Task DisarmReminderAsync()
-    {
-        if (await this.GetReminder(OutboxReminder) is { } existing) await this.UnregisterReminder(existing);
+        var attempt = await _outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, _record.WriteStateAsync, Now, cancellationToken);
+        if (attempt.RetryIn is { } delay) _schedule.RunIn(delay);
+        else if (attempt.Delivered) await _schedule.DisarmAsync();
     }
 }
