@@ -305,7 +305,7 @@ public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits reque
 /// <summary>
 /// Holds refusals (<see cref="AbuseLimitOptions.RefusalHold"/>) once their address has used up its free ones: a held
 /// refusal is an open request and a timer, no CPU, so a client that keeps N requests in flight past its allowance
-/// sends about N a second instead of thousands. At most <see cref="AbuseLimitOptions.MaxHeldRefusals"/> at once.
+/// sends 1–2 N a second instead of thousands. At most <see cref="AbuseLimitOptions.MaxHeldRefusals"/> at once.
 /// </summary>
 public sealed class RefusalHold : IDisposable
 {
@@ -335,6 +335,9 @@ public sealed class RefusalHold : IDisposable
         if (!_options.Enabled || hold <= TimeSpan.Zero) return true;
         using (var free = _free.AttemptAcquire(address))
             if (free.IsAcquired) return true;
+        // Between half the hold and all of it: refusals that came together (a burst in flight) go back spread out, so
+        // that the flood's next requests do not come back together either.
+        hold *= 0.5 + Random.Shared.NextDouble() / 2;
         if (Interlocked.Increment(ref _held) > _options.MaxHeldRefusals)
         {
             Interlocked.Decrement(ref _held);
