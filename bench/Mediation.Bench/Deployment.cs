@@ -62,17 +62,11 @@ public sealed class Deployment : IAsyncDisposable
     public string Tails() => string.Join("\n", _processes.Select(p => $"--- {ProcessName(p)}:\n{p.Tail()}"));
 
     /// <summary>
-    /// Every simulated user connects from 127.0.0.1, so the per-address allowances (opening disputes: 1,000 at once,
-    /// then 100/s; messages and offers, over REST and the hub alike: 2,000 and 1,000 at once, then 200/s and 100/s)
-    /// would throttle the setup and the sweep's thousands of parties; per-user limits and the hub's per-connection
-    /// limit stay at their defaults (a party of the sweep sends at most a few calls a second). --env may set them again.
+    /// Every simulated user connects from 127.0.0.1, so the per-address allowance for opening disputes (1,000 at once,
+    /// then 100/s) would throttle the setup; per-user limits and the hub's per-connection limit stay at their defaults
+    /// (a party of the sweep sends at most a few calls a second). --env may set it again.
     /// </summary>
-    public static readonly KeyValuePair<string, string>[] OneAddressForEveryone =
-    [
-        new("Mediation__RateLimits__Disputes__PerIp__TokenLimit", "0"),
-        new("Mediation__RateLimits__Messages__PerIp__TokenLimit", "0"),
-        new("Mediation__RateLimits__Offers__PerIp__TokenLimit", "0"),
-    ];
+    public static readonly KeyValuePair<string, string> OneAddressForEveryone = new("Mediation__RateLimits__Disputes__PerIp__TokenLimit", "0");
 
     public static Deployment External(Uri url) => new() { Label = MediationLabel, Description = $"external service at {url} (not started by the bench)", Nodes = { url } };
 
@@ -112,7 +106,7 @@ public sealed class Deployment : IAsyncDisposable
         try
         {
             var port = ServiceProcess.FreePort();
-            List<KeyValuePair<string, string>> settings = [new("Mediation__SiloPort", ServiceProcess.FreePort().ToString()), .. OneAddressForEveryone];
+            var settings = new List<KeyValuePair<string, string>> { new("Mediation__SiloPort", ServiceProcess.FreePort().ToString()), OneAddressForEveryone };
             settings.AddRange(environment);
             await d.AddAsync(new ServiceProcess.Launch("service", ServiceProcess.Api, settings, port, null), rebuild, Suffix(log, "mediation", 0, 1), progress);
             d.Nodes.Add(new Uri($"http://127.0.0.1:{port}"));
@@ -162,7 +156,7 @@ public sealed class Deployment : IAsyncDisposable
             for (var i = 0; i < apiNodes; i++)
             {
                 var port = ServiceProcess.FreePort();
-                List<KeyValuePair<string, string>> settings = [.. shared, new("Mediation__ApiHosting", "Client"), .. OneAddressForEveryone];
+                var settings = new List<KeyValuePair<string, string>>(shared) { new("Mediation__ApiHosting", "Client"), OneAddressForEveryone };
                 settings.AddRange(environment);
                 await d.AddAsync(new ServiceProcess.Launch("api", ServiceProcess.Api, settings, port, null), rebuild, Suffix(log, "api", i, apiNodes), progress);
                 d.Nodes.Add(new Uri($"http://127.0.0.1:{port}"));

@@ -41,6 +41,9 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 // Evidence uploads raise it for their own endpoint only (EvidenceApi).
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = 64 * 1024);
+// Behind an ingress every request's TCP peer is the ingress: the client's address (what the per-address abuse limits
+// key on) comes from X-Forwarded-For, trusted only from the proxies or networks named here (none by default).
+builder.AddTrustedProxies();
 builder.AddMediationAuthentication(hosting);
 builder.Services.AddAuthorization();
 builder.Services.AddApiReference();
@@ -75,6 +78,7 @@ builder.AddTelemetry();
 
 var app = builder.Build();
 
+app.UseTrustedProxies();
 app.UseExceptionHandler();
 app.UseCors();
 // The pages (wwwroot) are public; what they show comes from the API under the caller's identity.

@@ -291,3 +291,59 @@ public sealed class HubCallLimitTests : IAsyncLifetime
         Assert.Contains(await s.TimelineAsync(dispute.DisputeId), e => e.Seq == later && e.Text == "after the pause");
     }
 }
+
+/// <summary>
+/// Behind a trusted proxy (Mediation:ForwardedHeaders) the per-address limit keys on the client's address from
+/// X-Forwarded-For; from anyone else the header is ignored, so a client cannot dodge it by naming other addresses.
+/// </summary>
+public sealed class ForwardedAddressLimitTests
+{
+    private static ApiFactory Factory(bool trustLoopback)
+    {
+        var factory = new ApiFactory
+        {
+            Settings =
+            {
+                ["Mediation:RateLimits:Messages:PerIp:TokenLimit"] = "1",
+                ["Mediation:RateLimits:Messages:PerIp:TokensPerPeriod"] = "1",
+                ["Mediation:RateLimits:Messages:PerIp:ReplenishmentPeriod"] = "00:10:00",
+            },
+        };
+        if (trustLoopback) factory.Settings["Mediation:ForwardedHeaders:KnownNetworks:0"] = "127.0.0.0/8";
+        return factory;
+    }
+
+    private static async Task<HttpStatusCode> SendFromAsync(HttpClient party, string disputeId, string forwardedFor, string text)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/disputes/{disputeId}/messages") { Content = JsonContent.Create(new { text }) };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        using var response = await party.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task Behind_a_trusted_proxy_each_client_address_has_its_own_allowance()
+    {
+        await using var factory = Factory(trustLoopback: true);
+        var s = await Scenario.PaidOrderAsync(factory.As);
+        var dispute = await s.OpenDisputeAsync();
+
+        Assert.Equal(HttpStatusCode.Created, await SendFromAsync(s.Consumer, dispute.DisputeId, "203.0.113.7", "from the consumer's phone"));
+        Assert.Equal(HttpStatusCode.Created, await SendFromAsync(s.Merchant, dispute.DisputeId, "198.51.100.20", "from the merchant's office"));
+        // A third call from the first address: that address's allowance (1) is used up.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SendFromAsync(s.Merchant, dispute.DisputeId, "203.0.113.7", "same address"));
+    }
+
+    [Fact]
+    public async Task Without_a_trusted_proxy_X_Forwarded_For_is_ignored()
+    {
+        await using var factory = Factory(trustLoopback: false);
+        var s = await Scenario.PaidOrderAsync(factory.As);
+        var dispute = await s.OpenDisputeAsync();
+
+        Assert.Equal(HttpStatusCode.Created, await SendFromAsync(s.Consumer, dispute.DisputeId, "203.0.113.7", "first"));
+        // Naming another address does not make another allowance: both came from 127.0.0.1.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SendFromAsync(s.Merchant, dispute.DisputeId, "198.51.100.20", "second"));
+        Assert.Single(await s.TimelineAsync(dispute.DisputeId), e => e.Type == DisputeEventType.Message);
+    }
+}

@@ -30,6 +30,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             ["Mediation:Cities:Balance:Mediators:2"] = "med-b3",
             ["Mediation:Cities:Ruling:Mediators:0"] = "med-r1",
             ["Mediation:Cities:Returns:Mediators:0"] = "med-x1",
+            ["Mediation:Cities:Priority:Mediators:0"] = "med-p1",
             ["Mediation:Desk:MaxOpenCases"] = "5",
         }).Build();
         var builder = new InProcessTestClusterBuilder(2);

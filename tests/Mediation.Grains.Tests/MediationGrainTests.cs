@@ -74,6 +74,52 @@ public sealed class MediationGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_complaint_forwarded_by_an_association_goes_ahead_of_the_waiting_cases()
+    {
+        var desk = Grains.GetGrain<IMediationDeskGrain>("Priority");
+        var mediator = new Caller("med-p1", Role.Mediator);
+        await desk.SetAvailabilityAsync(mediator, available: false);
+
+        // Six ordinary cases and one forwarded complaint, all escalated at the same moment, the complaint last.
+        var cases = new List<Case>();
+        for (var i = 0; i < 6; i++) cases.Add(await OpenAsync("Priority"));
+        var forwarded = await ForwardAsync("Priority");
+        foreach (var c in cases.Append(forwarded)) await c.Dispute.SendMessageAsync(c.Merchant, "We do not agree.");
+        _clock.AdvanceTo(_clock.Elapsed + TimeSpan.FromHours(73));
+        foreach (var c in cases.Append(forwarded)) await c.Dispute.EscalateAsync(c.Consumer);
+
+        var queue = await desk.GetQueueAsync(mediator);
+        Assert.Equal([forwarded.DisputeId, .. cases.Select(c => c.DisputeId)], queue.Waiting.Select(w => w.DisputeId));
+        Assert.Equal([true, false, false, false, false, false, false], queue.Waiting.Select(w => w.Priority));
+
+        // The mediator comes back with room for five (MaxOpenCases): the complaint and the four oldest ordinary cases.
+        await desk.SetAvailabilityAsync(mediator, available: true);
+        Assert.Equal("med-p1", (await forwarded.Dispute.GetAsync(forwarded.Consumer)).MediatorId);
+        queue = await desk.GetQueueAsync(mediator);
+        Assert.Equal([cases[4].DisputeId, cases[5].DisputeId], queue.Waiting.Select(w => w.DisputeId));
+        Assert.Contains(forwarded.DisputeId, queue.MyCases.Select(c => c.DisputeId));
+        foreach (var c in cases.Skip(4))
+        {
+            var view = await c.Dispute.GetAsync(c.Consumer);
+            Assert.Equal((DisputeState.Escalated, (string?)null), (view.State, view.MediatorId));
+        }
+    }
+
+    /// <summary>A complaint about a paid order forwarded by a consumers' association to a partner platform.</summary>
+    private async Task<Case> ForwardAsync(string city)
+    {
+        var id = Guid.NewGuid().ToString("N")[..12];
+        var order = new Order($"o-{id}", $"c-{id}", $"m-{id}", "Harbour Electronics", city,
+            [new OrderItem("Earphones", "white", 1, 200m)], 200m, "CNY", _clock.Now.AddDays(-2), "Alipay");
+        await Grains.GetGrain<IOrderGrain>(order.OrderId).SubmitAsync(order);
+        var forwarded = await Grains.GetGrain<IOrderGrain>(order.OrderId).ForwardComplaintAsync(new Caller("assoc-1", Role.Regulator),
+            new OpenDisputeRequest(order.OrderId, DisputeCategory.Quality, Remedy.FullRefund, 200m, "No sound from the left side."), "shop-partner");
+        Assert.True(forwarded.Dispute.Priority);
+        return new Case(Grains.GetGrain<IDisputeGrain>(forwarded.Dispute.DisputeId), forwarded.Dispute.DisputeId, order,
+            new Caller(order.ConsumerId, Role.Consumer), new Caller(order.MerchantId, Role.Merchant));
+    }
+
+    [Fact]
     public async Task A_ruling_not_carried_out_in_time_is_paid_by_the_fund_and_recovered_later()
     {
         var c = (await EscalatedAsync("Ruling")).Single();

@@ -178,15 +178,17 @@ public static class AbuseLimits
 public readonly record struct Requester(string? User, string Address);
 
 /// <summary>
-/// The per-user and per-address buckets of each limited action, shared by REST's policies and the hub's methods that
-/// do the same thing (a message is a message, sent over either): each action is two partitioned limiters chained, one
+/// The per-user and per-address buckets of each limited action: each action is two partitioned limiters chained, one
 /// keyed by user and one by address, so that a user is limited wherever it comes from and an address whoever uses it.
+/// The hub's methods that do the same thing spend the same per-user bucket (a message is a message, sent over either),
+/// not the address's: a chat's many users behind one carrier-grade NAT would share it.
 /// </summary>
 public sealed class RequesterLimits : IDisposable
 {
     public static readonly string[] Names = [AbuseLimits.Disputes, AbuseLimits.Messages, AbuseLimits.Offers, AbuseLimits.Evidence];
 
     private readonly Dictionary<string, PartitionedRateLimiter<Requester>> _chains = [];
+    private readonly Dictionary<string, PartitionedRateLimiter<Requester>> _perUser = [];
 
     public RequesterLimits(IOptions<AbuseLimitOptions> options)
     {
@@ -205,14 +207,20 @@ public sealed class RequesterLimits : IDisposable
             // The user's bucket first: a call it refuses costs the address nothing, so one flooding user cannot use up
             // the address's allowance for the others behind it.
             _chains[name] = PartitionedRateLimiter.CreateChained(perUser, perAddress);
+            _perUser[name] = perUser;
         }
     }
 
+    /// <summary>The user's bucket, then the address's: REST's routes.</summary>
     internal PartitionedRateLimiter<Requester> For(string name) => _chains[name];
+
+    /// <summary>The user's bucket alone: the hub's methods.</summary>
+    internal PartitionedRateLimiter<Requester> PerUser(string name) => _perUser[name];
 
     public void Dispose()
     {
         foreach (var chain in _chains.Values) chain.Dispose();
+        foreach (var perUser in _perUser.Values) perUser.Dispose();
     }
 }
 
@@ -267,8 +275,8 @@ public sealed class HubCallLimit(IOptions<AbuseLimitOptions> options) : IDisposa
 }
 
 /// <summary>
-/// Refuses a hub call past its connection's allowance, or a message or offer past its sender's (the same buckets as
-/// REST's), before it runs, in the shape of the other HubExceptions, once the refusal was held: a connection runs one
+/// Refuses a hub call past its connection's allowance, or a message or offer past its sender's (the same per-user
+/// buckets as REST's), before it runs, in the shape of the other HubExceptions, once the refusal was held: a connection runs one
 /// call at a time, so a flooding connection waits out its own refusals.
 /// </summary>
 public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits requesters, RefusalHold hold) : IHubFilter
@@ -282,7 +290,7 @@ public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits reque
             if (!lease.IsAcquired) refused = ("too many calls on this connection in a short time", AbuseLimits.RetryAfterOf(lease));
         if (refused is null && ActionOf(invocationContext.HubMethodName) is { } action)
         {
-            using var lease = requesters.For(action).AttemptAcquire(new Requester(AbuseLimits.UserOf(context.User!), address));
+            using var lease = requesters.PerUser(action).AttemptAcquire(new Requester(AbuseLimits.UserOf(context.User!), address));
             if (!lease.IsAcquired) refused = ($"too many {AbuseLimits.Describe(action)} from you in a short time", AbuseLimits.RetryAfterOf(lease));
         }
         if (refused is var (what, retryAfter))

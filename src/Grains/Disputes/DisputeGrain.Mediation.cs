@@ -318,7 +318,7 @@ public sealed partial class DisputeGrain
             yield return ($"enqueue:{State.EscalatedAt?.UtcTicks}", async () =>
             {
                 // The desk answers the same mediator for the same case, so a retry after a failed assignment is safe.
-                if (await Desk.EnqueueAsync(State.DisputeId, State.EscalatedAt ?? Now) is { } mediator) await AssignMediatorAsync(mediator);
+                if (await Desk.EnqueueAsync(State.DisputeId, State.EscalatedAt ?? Now, State.Priority) is { } mediator) await AssignMediatorAsync(mediator);
             });
         if (state is DisputeState.AwaitingReturn or DisputeState.ReturnShipped && State.ReturnAddress is null)
             yield return ("return-address", async () => State.ReturnAddress = (await GrainFactory.GetGrain<IMerchantProfileGrain>(State.MerchantId).GetAsync()).ReturnAddress);

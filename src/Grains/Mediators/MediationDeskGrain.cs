@@ -26,7 +26,8 @@ public sealed class MediationDeskState
 }
 
 /// <summary>
-/// A city's mediation desk: escalated cases queue here oldest first and go to the available mediator with the fewest
+/// A city's mediation desk: escalated cases queue here, prioritised ones (complaints forwarded by an association or a
+/// regulator) first, then oldest first, and go to the available mediator with the fewest
 /// open cases; a case that waited too long goes to any available mediator. The desk's state is the authority on who
 /// holds which case; the dispute records the assignment on its timeline.
 /// </summary>
@@ -62,11 +63,11 @@ public sealed class MediationDeskGrain(
     private IReadOnlyList<string> Mediators =>
         cities.Value.Cities.TryGetValue(City, out var pool) ? pool.Mediators : [];
 
-    public async Task<string?> EnqueueAsync(string disputeId, DateTimeOffset escalatedAt)
+    public async Task<string?> EnqueueAsync(string disputeId, DateTimeOffset escalatedAt, bool priority)
     {
         var existing = desk.State.Cases.FirstOrDefault(c => c.DisputeId == disputeId);
         if (existing is not null) return existing.MediatorId;
-        var queued = new QueuedCase(disputeId, escalatedAt, null, null);
+        var queued = new QueuedCase(disputeId, escalatedAt, null, null, priority);
         var mediator = PickFor(queued);
         desk.State.Cases.Add(mediator is null ? queued : queued with { MediatorId = mediator, AssignedAt = clock.GetUtcNow() });
         await SaveAsync();
@@ -108,10 +109,10 @@ public sealed class MediationDeskGrain(
             .FirstOrDefault();
     }
 
-    /// <summary>Waiting cases, oldest first, to whoever can take them; each assignment is recorded on the dispute.</summary>
+    /// <summary>Waiting cases, in the desk's order, to whoever can take them; each assignment is recorded on the dispute.</summary>
     private async Task AssignWaitingAsync()
     {
-        var waiting = desk.State.Cases.Where(c => c.MediatorId is null).OrderBy(c => c.EscalatedAt).ToArray();
+        var waiting = QueuedCase.InDeskOrder(desk.State.Cases.Where(c => c.MediatorId is null)).ToArray();
         foreach (var queued in waiting)
         {
             if (PickFor(queued) is not { } mediator) continue;
@@ -158,7 +159,7 @@ public sealed class MediationDeskGrain(
         try
         {
             await this.GetStreamProvider(MediationStreams.Provider).GetStream<DeskNews>(StreamId.Create(MediationStreams.Desks, City))
-                .OnNextAsync(new DeskNews(City, desk.State.Cases.OrderBy(c => c.EscalatedAt).ToArray(), clock.GetUtcNow()));
+                .OnNextAsync(new DeskNews(City, QueuedCase.InDeskOrder(desk.State.Cases).ToArray(), clock.GetUtcNow()));
         }
         catch (Exception e)
         {
@@ -176,5 +177,5 @@ public sealed class MediationDeskGrain(
     private MediatorQueue Queue(string mediator) => new(
         mediator, City, !desk.State.Away.Contains(mediator),
         desk.State.Cases.Where(c => c.MediatorId == mediator).OrderBy(c => c.EscalatedAt).ToArray(),
-        desk.State.Cases.Where(c => c.MediatorId is null).OrderBy(c => c.EscalatedAt).ToArray());
+        QueuedCase.InDeskOrder(desk.State.Cases.Where(c => c.MediatorId is null)).ToArray());
 }

@@ -25,7 +25,9 @@ function renderQueue(q) {
 
 function onQueueChanged(news) {
   const mine = news.cases.filter(c => c.mediatorId === me.userId).sort((a, b) => Date.parse(a.assignedAt) - Date.parse(b.assignedAt));
-  const waiting = news.cases.filter(c => !c.mediatorId).sort((a, b) => Date.parse(a.escalatedAt) - Date.parse(b.escalatedAt));
+  // The desk's order: prioritised (forwarded) complaints first, then the oldest escalation.
+  const waiting = news.cases.filter(c => !c.mediatorId)
+    .sort((a, b) => (b.priority === true) - (a.priority === true) || Date.parse(a.escalatedAt) - Date.parse(b.escalatedAt));
   renderCases(mine, waiting);
 }
 
@@ -40,7 +42,7 @@ function renderCases(mine, waiting) {
       el('span', { class: 'row-meta', text: `escalated ${when(c.escalatedAt)} · assigned ${when(c.assignedAt)}` })))));
   show($('waiting'), ...waiting.map(c => el('li', { class: 'case-row waiting', 'data-dispute-id': c.disputeId },
     el('span', { class: 'row-title', text: c.disputeId }),
-    el('span', { class: 'row-meta', text: `waiting since ${when(c.escalatedAt)}` }))));
+    el('span', { class: 'row-meta', text: `${c.priority ? 'prioritised · ' : ''}waiting since ${when(c.escalatedAt)}` }))));
 }
 
 async function setAvailable(available) {
