@@ -72,6 +72,8 @@ public sealed class BenchOptions
     public int FloodRounds { get; private set; } = 3;
     /// <summary>With <see cref="Flood"/>: REST requests the flooder keeps in flight.</summary>
     public int FloodInFlight { get; private set; } = 64;
+    /// <summary>With <see cref="Flood"/>: the flooder reads its disputes (REST GETs of the dispute and its timeline) instead of sending messages.</summary>
+    public bool FloodReads { get; private set; }
     /// <summary>With <see cref="Flood"/>: the flooder's REST requests carry a forged token (every one a 401) instead of its own.</summary>
     public bool FloodForged { get; private set; }
 
@@ -127,6 +129,8 @@ public sealed class BenchOptions
                                flood got through. Add --env Mediation__RateLimits__Enabled=false to see it without the limits
           --flood-rounds N     with --flood: rounds of (no flood, flood), --duration s each phase (default 3)
           --flood-in-flight N  with --flood: REST requests the flooder keeps in flight (default 64)
+          --flood-kind K       with --flood: messages (default: POST …/messages and hub SendMessage) or reads
+                               (GET /api/disputes/{id} and …/events over REST only)
           --flood-token T      with --flood: valid (default: the flooder's own token) or forged (a token signed with
                                a key no issuer has: every REST request is a 401; no hub connection)
         """;
@@ -251,6 +255,14 @@ public sealed class BenchOptions
                 case "--flood-in-flight":
                     o.FloodInFlight = int.TryParse(Value(), out var inFlight) && inFlight is > 0 and <= 100_000
                         ? inFlight : throw new ArgumentException("--flood-in-flight takes a count from 1 to 100000");
+                    break;
+                case "--flood-kind":
+                    o.FloodReads = Value() switch
+                    {
+                        "messages" => false,
+                        "reads" => true,
+                        var kind => throw new ArgumentException($"--flood-kind takes messages or reads, not '{kind}'"),
+                    };
                     break;
                 case "--flood-token":
                     o.FloodForged = Value() switch

@@ -74,7 +74,8 @@ public static class Flood
         string? Setting(string key) => options.Environment.LastOrDefault(e => e.Key.Replace(":", "__").Equals(key, StringComparison.OrdinalIgnoreCase)).Value;
         var limits = Setting("Mediation__RateLimits__Enabled") is "false" ? "rate limits OFF (Mediation__RateLimits__Enabled=false)"
             : Setting("Mediation__RateLimits__RefusalHold") is { } hold ? $"rate limits ON, refusals held {hold}" : "rate limits ON (defaults)";
-        var who = options.FloodForged ? "a forged token over REST only" : "its own token, REST and one hub connection";
+        var who = options.FloodForged ? "a forged token over REST only"
+            : options.FloodReads ? "its own token, reading its disputes over REST" : "its own token, REST and one hub connection";
         var text = new StringBuilder()
             .AppendLine($"flood benchmark, {limits}; {options.Disputes} probe disputes at 2 messages/s each (consumer → merchant push); {options.FloodRounds} rounds of {duration.TotalSeconds:0} s without and {duration.TotalSeconds:0} s with the flood, after a {duration.TotalSeconds:0}-s warm-up")
             .AppendLine($"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}")
@@ -82,9 +83,9 @@ public static class Flood
             .AppendLine(q.Line("no flood", quiet.ServerSeconds / seconds, quiet.OwnSeconds / seconds))
             .AppendLine(l.Line("flood", loud.ServerSeconds / seconds, loud.OwnSeconds / seconds))
             .AppendLine($"flood / no flood: p50 {l.P50 / q.P50:F2}   p90 {l.P90 / q.P90:F2}   p99 {l.P99 / q.P99:F2}   server CPU {loud.ServerSeconds / quiet.ServerSeconds:F2}")
-            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes with {who}; REST {options.FloodInFlight} in flight{(options.FloodForged ? "" : $", hub {HubInFlight} in flight")}), per second of flood:")
-            .AppendLine($"  REST: {flood.RestSent / seconds:F0} sent, {flood.RestAccepted / seconds:F1} accepted (201), {flood.Rest429 / seconds:F0} refused 429, {flood.Rest401 / seconds:F0} refused 401, {flood.RestOther / seconds:F1} other");
-        if (!options.FloodForged)
+            .AppendLine($"the flood (one merchant round its {FloodDisputes} disputes with {who}; REST {options.FloodInFlight} in flight{(options.FloodForged || options.FloodReads ? "" : $", hub {HubInFlight} in flight")}), per second of flood:")
+            .AppendLine($"  REST: {flood.RestSent / seconds:F0} sent, {flood.RestAccepted / seconds:F1} accepted (201/200), {flood.Rest429 / seconds:F0} refused 429, {flood.Rest401 / seconds:F0} refused 401, {flood.RestOther / seconds:F1} other");
+        if (!options.FloodForged && !options.FloodReads)
             text.AppendLine($"  hub:  {flood.HubSent / seconds:F0} sent, {flood.HubAccepted / seconds:F1} accepted, {flood.Hub429 / seconds:F0} refused 429, {flood.HubOther / seconds:F1} other");
         Console.Out.Write(text.ToString());
         return 0;
@@ -134,6 +135,7 @@ public static class Flood
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
             options.FloodForged ? BenchTokens.Forged(merchantId, "merchant") : BenchTokens.For(merchantId, "merchant"));
         var turn = 0;
+        var reads = 0L;
         string Next() => disputes[(int)((uint)Interlocked.Increment(ref turn) % disputes.Length)];
         var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(node, "/hubs/negotiation"), HttpTransportType.WebSockets, o =>
@@ -142,7 +144,8 @@ public static class Flood
                 o.SkipNegotiation = true;
             })
             .AddJsonProtocol().Build();
-        if (!options.FloodForged) await hub.StartAsync(stop);
+        var hubFlood = !options.FloodForged && !options.FloodReads;
+        if (hubFlood) await hub.StartAsync(stop);
 
         async Task RestLoop()
         {
@@ -150,9 +153,12 @@ public static class Flood
             {
                 try
                 {
-                    using var response = await http.PostAsJsonAsync($"/api/disputes/{Next()}/messages", new { text = "flood" }, stop);
+                    var dispute = Next();
+                    using var response = !options.FloodReads
+                        ? await http.PostAsJsonAsync($"/api/disputes/{dispute}/messages", new { text = "flood" }, stop)
+                        : await http.GetAsync(Interlocked.Increment(ref reads) % 2 == 0 ? $"/api/disputes/{dispute}" : $"/api/disputes/{dispute}/events", stop);
                     Interlocked.Increment(ref counts.RestSent);
-                    if (response.StatusCode == HttpStatusCode.Created) Interlocked.Increment(ref counts.RestAccepted);
+                    if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK) Interlocked.Increment(ref counts.RestAccepted);
                     else if (response.StatusCode == HttpStatusCode.TooManyRequests) Interlocked.Increment(ref counts.Rest429);
                     else if (response.StatusCode == HttpStatusCode.Unauthorized) Interlocked.Increment(ref counts.Rest401);
                     else Interlocked.Increment(ref counts.RestOther);
@@ -182,7 +188,7 @@ public static class Flood
         }
 
         await Task.WhenAll(Enumerable.Range(0, options.FloodInFlight).Select(_ => RestLoop())
-            .Concat(Enumerable.Range(0, options.FloodForged ? 0 : HubInFlight).Select(_ => HubLoop())));
+            .Concat(Enumerable.Range(0, hubFlood ? HubInFlight : 0).Select(_ => HubLoop())));
         await hub.DisposeAsync();
     }
 

@@ -94,6 +94,7 @@ app.UseUtf8Bodies();
 app.UseIdempotencyBuffering();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseCallLimits();
 app.UseRateLimiter();
 
 app.MapApiReference();

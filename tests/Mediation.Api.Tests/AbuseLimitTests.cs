@@ -347,3 +347,47 @@ public sealed class ForwardedAddressLimitTests
         Assert.Single(await s.TimelineAsync(dispute.DisputeId), e => e.Type == DisputeEventType.Message);
     }
 }
+
+/// <summary>
+/// Every call a user makes, reads included, counts against one allowance (Mediation:RateLimits:Calls), so that a flood
+/// of reads is refused like a flood of messages; the payment platform's service identity (ops) is not counted.
+/// </summary>
+public sealed class CallLimitTests : IAsyncLifetime
+{
+    private readonly ApiFactory _factory = new()
+    {
+        Settings =
+        {
+            ["Mediation:RateLimits:Calls:PerUser:TokenLimit"] = "6",
+            ["Mediation:RateLimits:Calls:PerUser:TokensPerPeriod"] = "1",
+            ["Mediation:RateLimits:Calls:PerUser:ReplenishmentPeriod"] = "00:10:00",
+        },
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task Reads_past_a_users_allowance_are_429_and_other_users_and_the_platform_go_on()
+    {
+        var s = await Scenario.PaidOrderAsync(_factory.As);
+        var dispute = await s.OpenDisputeAsync(); // the consumer's first call
+        var answered = 1;
+        HttpResponseMessage response;
+        while ((response = await s.Consumer.GetAsync($"/api/disputes/{dispute.DisputeId}")).StatusCode == HttpStatusCode.OK)
+            Assert.True(++answered <= 6, "more calls answered than the allowance");
+        Assert.Equal(6, answered);
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter?.Delta);
+        Assert.Contains("too many calls from you", await response.Content.ReadAsStringAsync());
+
+        // The merchant reads its own dispute; the platform (ops) pushes orders, as many as it has.
+        Assert.Equal(HttpStatusCode.OK, (await s.Merchant.GetAsync($"/api/disputes/{dispute.DisputeId}")).StatusCode);
+        for (var i = 0; i < 10; i++)
+        {
+            var order = await Scenario.PaidOrderAsync(_factory.As);
+            Assert.NotNull(order.OrderId);
+        }
+    }
+}

@@ -71,6 +71,17 @@ public sealed class AbuseLimitOptions
         PerIp = new() { TokenLimit = 200, TokensPerPeriod = 20 },
     };
 
+    /// <summary>
+    /// Every call of a user under <c>/api</c> and <c>/hubs</c> (reads included, which no other limit counts): ten times
+    /// what a person's pages need, so that only a flood meets it. Not the payment platform's service identity (ops),
+    /// which pushes orders by the thousand. Per address off by default (many people behind one carrier NAT).
+    /// </summary>
+    public RouteLimit Calls { get; set; } = new()
+    {
+        PerUser = new() { TokenLimit = 300, TokensPerPeriod = 100 },
+        PerIp = new() { TokenLimit = 0 },
+    };
+
     /// <summary>Calls on one hub connection, whatever the method.</summary>
     public TokenBucket HubCalls { get; set; } = new() { TokenLimit = 200, TokensPerPeriod = 20 };
 
@@ -94,6 +105,7 @@ public sealed class AbuseLimitOptions
         AbuseLimits.Messages => Messages,
         AbuseLimits.Offers => Offers,
         AbuseLimits.Evidence => Evidence,
+        AbuseLimits.Calls => Calls,
         _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "no such rate limit"),
     };
 }
@@ -110,6 +122,7 @@ public static class AbuseLimits
     public const string Messages = "messages";
     public const string Offers = "offers";
     public const string Evidence = "evidence";
+    public const string Calls = "calls";
 
     public static WebApplicationBuilder AddAbuseLimits(this WebApplicationBuilder builder)
     {
@@ -135,10 +148,11 @@ public static class AbuseLimits
             Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)));
 
     /// <summary>Writes a 429 ProblemDetails with Retry-After (from the refused lease), once the refusal was held.</summary>
-    public static async ValueTask WriteTooManyAsync(OnRejectedContext context, string what)
+    public static ValueTask WriteTooManyAsync(OnRejectedContext context, string what) => WriteTooManyAsync(context.HttpContext, context.Lease, what);
+
+    public static async ValueTask WriteTooManyAsync(HttpContext http, RateLimitLease lease, string what)
     {
-        var http = context.HttpContext;
-        var retryAfter = RetryAfterOf(context.Lease);
+        var retryAfter = RetryAfterOf(lease);
         if (!await http.RequestServices.GetRequiredService<RefusalHold>().HoldAsync(http, retryAfter)) return;
         var problem = TooMany(what, retryAfter);
         http.Response.StatusCode = problem.Status;
@@ -149,6 +163,26 @@ public static class AbuseLimits
             ProblemDetails = { Status = problem.Status, Title = problem.Title, Detail = problem.Detail },
         });
     }
+
+    /// <summary>
+    /// The per-user limit on every call (<see cref="AbuseLimitOptions.Calls"/>), after authentication: ASP.NET Core's
+    /// rate-limiting middleware takes one global limiter (the admission limit has it) and one policy per endpoint (the
+    /// routes that create things have theirs), so this one runs the same limiters from a middleware of its own.
+    /// </summary>
+    public static IApplicationBuilder UseCallLimits(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (!(http.Request.Path.StartsWithSegments("/api") || http.Request.Path.StartsWithSegments("/hubs"))
+            || UserOf(http.User) is not { } user
+            || string.Equals(http.User.FindFirstValue(ClaimTypes.Role), Role.Ops.WireName(), StringComparison.OrdinalIgnoreCase))
+        {
+            await next(http);
+            return;
+        }
+        var limits = http.RequestServices.GetRequiredService<RequesterLimits>();
+        using var lease = limits.For(Calls).AttemptAcquire(new Requester(user, AddressOf(http)));
+        if (lease.IsAcquired) await next(http);
+        else await WriteTooManyAsync(http, lease, "too many calls from you in a short time");
+    });
 
     internal static TimeSpan RetryAfterOf(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
@@ -185,7 +219,7 @@ public readonly record struct Requester(string? User, string Address);
 /// </summary>
 public sealed class RequesterLimits : IDisposable
 {
-    public static readonly string[] Names = [AbuseLimits.Disputes, AbuseLimits.Messages, AbuseLimits.Offers, AbuseLimits.Evidence];
+    public static readonly string[] Names = [AbuseLimits.Disputes, AbuseLimits.Messages, AbuseLimits.Offers, AbuseLimits.Evidence, AbuseLimits.Calls];
 
     private readonly Dictionary<string, PartitionedRateLimiter<Requester>> _chains = [];
     private readonly Dictionary<string, PartitionedRateLimiter<Requester>> _perUser = [];

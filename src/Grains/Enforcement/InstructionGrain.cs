@@ -13,34 +13,22 @@ namespace Mediation.Grains.Enforcement;
 /// (exponential backoff with jitter) while the activation lives; a reminder brings the work back after a restart
 /// or the loss of a silo.
 /// </summary>
-public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
+public sealed class InstructionGrain(
+    [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
+    WebhookOutbox outbox,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    ILogger<InstructionGrain> logger) : Grain, IInstructionGrain, IRemindable
 {
-    private readonly IPersistentState<InstructionRecord> _record;
-    private readonly WebhookOutbox _outbox;
-    private readonly TimeProvider _clock;
-    private readonly ILogger<InstructionGrain> _logger;
-    private readonly OutboxSchedule _schedule;
+    private OutboxSchedule? _schedule;
 
-    public InstructionGrain(
-        [PersistentState("instruction", MediationStorage.Name)] IPersistentState<InstructionRecord> record,
-        WebhookOutbox outbox,
-        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
-        ILogger<InstructionGrain> logger)
-    {
-        _record = record;
-        _outbox = outbox;
-        _clock = clock;
-        _logger = logger;
-        _schedule = new OutboxSchedule(this, outbox.Options.ReminderPeriod, WorkAsync);
-    }
-
-    private InstructionRecord State => _record.State;
-    private DateTimeOffset Now => _clock.GetUtcNow();
+    private OutboxSchedule Schedule => _schedule ??= new(this, outbox.Options.ReminderPeriod, WorkAsync);
+    private InstructionRecord State => record.State;
+    private DateTimeOffset Now => clock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Woken by the reminder, a call or a restart: pick up what was left at once (or when the next attempt is due).
-        _schedule.Resume(State.HasWork, State, Now);
+        Schedule.Resume(State.HasWork, State, Now);
         return Task.CompletedTask;
     }
 
@@ -56,8 +44,8 @@ public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
         }
         State.Instruction = instruction;
         State.NextAttemptAt = Now;
-        await _record.WriteStateAsync();
-        await _schedule.StartAsync();
+        await record.WriteStateAsync();
+        await Schedule.StartAsync();
     }
 
     public async Task<InstructionStatus> ReportAsync(Caller caller, InstructionOutcome outcome, string? reason)
@@ -79,8 +67,8 @@ public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
         State.Delivered = true;
         State.NextAttemptAt = null;
         State.Unnotified.Add(new InstructionNotice(outcome, reason));
-        await _record.WriteStateAsync();
-        await _schedule.ArmAsync();
+        await record.WriteStateAsync();
+        await Schedule.ArmAsync();
         await TellDisputeAsync();
         return State.Status();
     }
@@ -94,7 +82,7 @@ public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
             : throw MediationException.Forbidden($"{caller} may not read instruction {instruction.InstructionId}");
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _schedule.ReceiveReminder(reminderName);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Schedule.ReceiveReminder(reminderName);
 
     /// <summary>One pass over what is outstanding: a delivery attempt (the reminder's only once due), then the dispute's notices.</summary>
     private async Task WorkAsync(bool onlyWhenDue, CancellationToken cancellationToken)
@@ -105,8 +93,8 @@ public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
             var body = JsonSerializer.Serialize(InstructionWebhook.From(instruction), MediationJson.Options);
             var webhook = new OutgoingWebhook(WebhookTargets.PaymentPlatform, instruction.InstructionId, body);
             // A report may come in while the call is out: then the outbox has nothing to record.
-            var attempt = await _outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, _record.WriteStateAsync, Now, cancellationToken);
-            if (attempt.RetryIn is { } delay) _schedule.RunIn(delay);
+            var attempt = await outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, record.WriteStateAsync, Now, cancellationToken);
+            if (attempt.RetryIn is { } delay) Schedule.RunIn(delay);
         }
         await TellDisputeAsync();
     }
@@ -128,19 +116,19 @@ public sealed class InstructionGrain : Grain, IInstructionGrain, IRemindable
             }
             catch (Exception e)
             {
-                _logger.LogWarning(e, "Dispute {DisputeId} has not taken the report {Outcome} of instruction {InstructionId} yet; retried every {Period}",
-                    instruction.DisputeId, notice.Outcome, instruction.InstructionId, _outbox.Options.ReminderPeriod);
+                logger.LogWarning(e, "Dispute {DisputeId} has not taken the report {Outcome} of instruction {InstructionId} yet; retried every {Period}",
+                    instruction.DisputeId, notice.Outcome, instruction.InstructionId, outbox.Options.ReminderPeriod);
                 return;
             }
             State.Unnotified.RemoveAt(0);
-            await _record.WriteStateAsync();
+            await record.WriteStateAsync();
         }
         await DisarmReminderIfIdleAsync();
     }
 
     private async Task DisarmReminderIfIdleAsync()
     {
-        if (!State.HasWork) await _schedule.DisarmAsync();
+        if (!State.HasWork) await Schedule.DisarmAsync();
     }
 
     private Instruction RequireInstruction() =>

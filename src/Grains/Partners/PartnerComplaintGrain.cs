@@ -22,30 +22,20 @@ public sealed class PartnerComplaintRecord : IWebhookOutboxEntry
 /// same outbox as instructions (<see cref="WebhookOutbox"/>: signed, retried with backoff until a 2xx, resumed by a
 /// reminder after a restart). The platform's answers come back through the API to the dispute's timeline.
 /// </summary>
-public sealed class PartnerComplaintGrain : Grain, IPartnerComplaintGrain, IRemindable
+public sealed class PartnerComplaintGrain(
+    [PersistentState("partner-complaint", MediationStorage.Name)] IPersistentState<PartnerComplaintRecord> record,
+    WebhookOutbox outbox,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IPartnerComplaintGrain, IRemindable
 {
-    private readonly IPersistentState<PartnerComplaintRecord> _record;
-    private readonly WebhookOutbox _outbox;
-    private readonly TimeProvider _clock;
-    private readonly OutboxSchedule _schedule;
+    private OutboxSchedule? _schedule;
 
-    public PartnerComplaintGrain(
-        [PersistentState("partner-complaint", MediationStorage.Name)] IPersistentState<PartnerComplaintRecord> record,
-        WebhookOutbox outbox,
-        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock)
-    {
-        _record = record;
-        _outbox = outbox;
-        _clock = clock;
-        _schedule = new OutboxSchedule(this, outbox.Options.ReminderPeriod, AttemptAsync);
-    }
-
-    private PartnerComplaintRecord State => _record.State;
-    private DateTimeOffset Now => _clock.GetUtcNow();
+    private OutboxSchedule Schedule => _schedule ??= new(this, outbox.Options.ReminderPeriod, AttemptAsync);
+    private PartnerComplaintRecord State => record.State;
+    private DateTimeOffset Now => clock.GetUtcNow();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _schedule.Resume(State.AwaitsDelivery, State, Now);
+        Schedule.Resume(State.AwaitsDelivery, State, Now);
         return Task.CompletedTask;
     }
 
@@ -56,27 +46,27 @@ public sealed class PartnerComplaintGrain : Grain, IPartnerComplaintGrain, IRemi
         if (State.Complaint is not null) return; // forwarded once; the dispute retrying its effect changes nothing
         State.Complaint = complaint;
         State.NextAttemptAt = Now;
-        await _record.WriteStateAsync();
-        await _schedule.StartAsync();
+        await record.WriteStateAsync();
+        await Schedule.StartAsync();
     }
 
     public Task<(int Attempts, bool Delivered)> GetDeliveryAsync() => Task.FromResult((State.DeliveryAttempts, State.Delivered));
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) => _schedule.ReceiveReminder(reminderName);
+    public Task ReceiveReminder(string reminderName, TickStatus status) => Schedule.ReceiveReminder(reminderName);
 
     private async Task AttemptAsync(bool onlyWhenDue, CancellationToken cancellationToken)
     {
         if (!State.AwaitsDelivery)
         {
-            await _schedule.DisarmAsync();
+            await Schedule.DisarmAsync();
             return;
         }
         if (onlyWhenDue && !WebhookOutbox.IsDue(State, Now)) return;
         var complaint = State.Complaint!;
         var body = JsonSerializer.Serialize(PartnerComplaintWebhook.From(complaint), MediationJson.Options);
         var webhook = new OutgoingWebhook(WebhookTargets.Partner(complaint.Platform), complaint.ComplaintId, body);
-        var attempt = await _outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, _record.WriteStateAsync, Now, cancellationToken);
-        if (attempt.RetryIn is { } delay) _schedule.RunIn(delay);
-        else if (attempt.Delivered) await _schedule.DisarmAsync();
+        var attempt = await outbox.AttemptAsync(State, webhook, () => State.AwaitsDelivery, record.WriteStateAsync, Now, cancellationToken);
+        if (attempt.RetryIn is { } delay) Schedule.RunIn(delay);
+        else if (attempt.Delivered) await Schedule.DisarmAsync();
     }
 }
