@@ -6,27 +6,15 @@ using Microsoft.Extensions.Logging;
 namespace Mediation.Api.Tests;
 
 /// <summary>The real app with its webhook pointed at a real receiver on loopback, retrying fast.</summary>
-public sealed class EnforcementFixture : IAsyncLifetime
+public sealed class EnforcementFixture : ReceiverFixture
 {
-    public WebhookReceiver Receiver { get; } = new();
-    public ApiFactory Factory { get; } = new();
     public IGrainFactory Grains => Factory.Services.GetRequiredService<IGrainFactory>();
 
-    public async Task InitializeAsync()
+    protected override void Configure(IDictionary<string, string?> settings)
     {
-        await Receiver.StartAsync();
-        Factory.Settings["Mediation:Webhooks:Url"] = Receiver.Url;
-        Factory.Settings["Mediation:Webhooks:Secret"] = Receiver.Secret;
-        Factory.Settings["Mediation:Webhooks:RetryBaseDelay"] = "00:00:00.100";
-        Factory.Settings["Mediation:Webhooks:RetryMaxDelay"] = "00:00:00.500";
-        Factory.Settings["Mediation:Webhooks:AttemptTimeout"] = "00:00:05";
-        Factory.StartServer();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Receiver.DisposeAsync();
+        settings["Mediation:Webhooks:Url"] = Receiver.Url;
+        settings["Mediation:Webhooks:Secret"] = Receiver.Secret;
+        settings["Mediation:Webhooks:AttemptTimeout"] = "00:00:05";
     }
 }
 

@@ -8,29 +8,16 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace Mediation.Api.Tests;
 
 /// <summary>The app with a city of three mediators, a one-second negotiation window and its webhook at a real receiver.</summary>
-public sealed class MediationWalkFixture : IAsyncLifetime
+public sealed class MediationWalkFixture : ReceiverFixture
 {
-    public WebhookReceiver Receiver { get; } = new();
-    public ApiFactory Factory { get; } = new();
-
-    public async Task InitializeAsync()
+    protected override void Configure(IDictionary<string, string?> settings)
     {
-        await Receiver.StartAsync();
-        Factory.Settings["Mediation:Cities:Hangzhou:Mediators:0"] = "med-1";
-        Factory.Settings["Mediation:Cities:Hangzhou:Mediators:1"] = "med-2";
-        Factory.Settings["Mediation:Cities:Hangzhou:Mediators:2"] = "med-3";
-        Factory.Settings["Mediation:Deadlines:NegotiationWindow"] = "00:00:01";
-        Factory.Settings["Mediation:Webhooks:Url"] = Receiver.Url;
-        Factory.Settings["Mediation:Webhooks:Secret"] = Receiver.Secret;
-        Factory.Settings["Mediation:Webhooks:RetryBaseDelay"] = "00:00:00.100";
-        Factory.Settings["Mediation:Webhooks:RetryMaxDelay"] = "00:00:00.500";
-        Factory.StartServer();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Receiver.DisposeAsync();
+        settings["Mediation:Cities:Hangzhou:Mediators:0"] = "med-1";
+        settings["Mediation:Cities:Hangzhou:Mediators:1"] = "med-2";
+        settings["Mediation:Cities:Hangzhou:Mediators:2"] = "med-3";
+        settings["Mediation:Deadlines:NegotiationWindow"] = "00:00:01";
+        settings["Mediation:Webhooks:Url"] = Receiver.Url;
+        settings["Mediation:Webhooks:Secret"] = Receiver.Secret;
     }
 }
 

@@ -7,26 +7,16 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace Mediation.Api.Tests;
 
 /// <summary>The real app with one of the 17 seeded partner platforms (jd) pointed at a real receiver on loopback, retrying fast.</summary>
-public sealed class PartnerFixture : IAsyncLifetime
+public sealed class PartnerFixture : ReceiverFixture
 {
-    public WebhookReceiver Platform { get; } = new();
-    public ApiFactory Factory { get; } = new();
+    /// <summary>The partner platform's after-sales endpoint.</summary>
+    public WebhookReceiver Platform => Receiver;
 
-    public async Task InitializeAsync()
+    protected override void Configure(IDictionary<string, string?> settings)
     {
-        await Platform.StartAsync();
-        Factory.Settings["Mediation:Partners:Platforms:jd:AfterSalesUrl"] = Platform.Url;
-        Factory.Settings["Mediation:Partners:Platforms:jd:Secret"] = Platform.Secret;
-        Factory.Settings["Mediation:Partners:Platforms:taobao:Secret"] = "taobao-secret";
-        Factory.Settings["Mediation:Webhooks:RetryBaseDelay"] = "00:00:00.100";
-        Factory.Settings["Mediation:Webhooks:RetryMaxDelay"] = "00:00:00.500";
-        Factory.StartServer();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Factory.DisposeAsync();
-        await Platform.DisposeAsync();
+        settings["Mediation:Partners:Platforms:jd:AfterSalesUrl"] = Receiver.Url;
+        settings["Mediation:Partners:Platforms:jd:Secret"] = Receiver.Secret;
+        settings["Mediation:Partners:Platforms:taobao:Secret"] = "taobao-secret";
     }
 }
 

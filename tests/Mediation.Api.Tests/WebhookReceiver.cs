@@ -113,3 +113,31 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 }
+
+/// <summary>
+/// The real app with a real webhook receiver on loopback, retrying fast: each fixture says where its webhooks go
+/// (<see cref="Configure"/>) and what else it needs.
+/// </summary>
+public abstract class ReceiverFixture : IAsyncLifetime
+{
+    public WebhookReceiver Receiver { get; } = new();
+    public ApiFactory Factory { get; } = new();
+
+    /// <summary>The fixture's own settings, with <see cref="Receiver"/> started (its URL and secret are known).</summary>
+    protected abstract void Configure(IDictionary<string, string?> settings);
+
+    public async Task InitializeAsync()
+    {
+        await Receiver.StartAsync();
+        Factory.Settings["Mediation:Webhooks:RetryBaseDelay"] = "00:00:00.100";
+        Factory.Settings["Mediation:Webhooks:RetryMaxDelay"] = "00:00:00.500";
+        Configure(Factory.Settings);
+        Factory.StartServer();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Receiver.DisposeAsync();
+    }
+}

@@ -89,9 +89,10 @@ public sealed class AbuseLimitOptions
 
     /// <summary>
     /// How long a refusal (a 429, or a 401 on an endpoint that needs a token) is held before it is answered, once its
-    /// address has used up <see cref="FreeRefusals"/>; never longer than a 429's Retry-After header says (whole seconds). A client that ignores
-    /// refusals and keeps N requests in flight then gets about N answers a second instead of as many as the service
-    /// can refuse, which cost the CPU that storing them would have. Zero answers every refusal at once.
+    /// address has used up <see cref="FreeRefusals"/>; never longer than a 429's Retry-After header says (whole
+    /// seconds). A client that ignores refusals and keeps N requests in flight then gets 1–2 N answers a second
+    /// instead of as many as the service can refuse, which cost the CPU that storing them would have. Zero answers
+    /// every refusal at once.
     /// </summary>
     public TimeSpan RefusalHold { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -114,7 +115,8 @@ public sealed class AbuseLimitOptions
 
 /// <summary>
 /// Abuse limits: named rate-limiting policies on the routes that create things (disputes, messages, offers, evidence),
-/// each a chain of a per-user and a per-address token bucket; and a token bucket per hub connection. A refused call is
+/// each a chain of a per-user and a per-address token bucket; a per-user bucket on every call (<see cref="UseCallLimits"/>);
+/// and a token bucket per hub connection. A refused call is
 /// refused before anything ran — 429 with Retry-After on REST, "429 Too many calls" on the hub — so nothing changed,
 /// and answered after a short hold (<see cref="RefusalHold"/>) so that refusing a flood costs no more than waiting.
 /// </summary>
@@ -315,8 +317,8 @@ public sealed class HubCallLimit(IOptions<AbuseLimitOptions> options) : IDisposa
 
 /// <summary>
 /// Refuses a hub call past its connection's allowance, or a message or offer past its sender's (the same per-user
-/// buckets as REST's), before it runs, in the shape of the other HubExceptions, once the refusal was held: a connection runs one
-/// call at a time, so a flooding connection waits out its own refusals.
+/// buckets as REST's), before it runs, in the shape of the other HubExceptions, once the refusal was held: a
+/// connection runs one call at a time, so a flooding connection waits out its own refusals.
 /// </summary>
 public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits requesters, RefusalHold hold) : IHubFilter
 {
