@@ -23,6 +23,7 @@ public sealed class EnforcementFixture : ReceiverFixture
 /// from there on everything is real: the outbox, the signed webhook over HTTP, the retries, the report over REST.
 /// The tests share one receiver and run one at a time.
 /// </summary>
+[Collection(MetricsCollection.Name)] // it scrapes /metrics too
 public sealed class EnforcementTests(EnforcementFixture fixture) : IClassFixture<EnforcementFixture>
 {
     private WebhookReceiver Receiver => fixture.Receiver;
