@@ -325,17 +325,18 @@ public sealed class HubCallLimitFilter(HubCallLimit limit, RequesterLimits reque
     public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         var context = invocationContext.Context;
-        var address = context.GetHttpContext() is { } http ? AbuseLimits.AddressOf(http) : context.ConnectionId;
         (string What, TimeSpan RetryAfter)? refused = null;
         using (var lease = limit.Acquire(context.ConnectionId))
             if (!lease.IsAcquired) refused = ("too many calls on this connection in a short time", AbuseLimits.RetryAfterOf(lease));
         if (refused is null && ActionOf(invocationContext.HubMethodName) is { } action)
         {
-            using var lease = requesters.PerUser(action).AttemptAcquire(new Requester(AbuseLimits.UserOf(context.User!), address));
+            // The per-user bucket keys on the user alone: no address to work out on every call.
+            using var lease = requesters.PerUser(action).AttemptAcquire(new Requester(AbuseLimits.UserOf(context.User!), ""));
             if (!lease.IsAcquired) refused = ($"too many {AbuseLimits.Describe(action)} from you in a short time", AbuseLimits.RetryAfterOf(lease));
         }
         if (refused is var (what, retryAfter))
         {
+            var address = context.GetHttpContext() is { } http ? AbuseLimits.AddressOf(http) : context.ConnectionId;
             await hold.HoldAsync(address, retryAfter, context.ConnectionAborted);
             throw new HubException(AbuseLimits.TooMany(what, retryAfter).ToString());
         }
